@@ -1,0 +1,3 @@
+namespace PrescribeGuard.Domain.Evaluation;
+
+public sealed record Evaluation(Outcome Outcome, IReadOnlyList<Finding> Findings, string PolicyVersion);

@@ -1,0 +1,3 @@
+namespace PrescribeGuard.Domain.Evaluation;
+
+public enum Outcome { Allow, Review, Deny }

@@ -1,0 +1,19 @@
+using PrescribeGuard.Domain.Prescribing;
+
+namespace PrescribeGuard.Domain.History;
+
+/// <summary>
+/// A decision that allowed a prescription and holds its place until the platform confirms or
+/// releases it. The ledger hands over only reservations neither confirmed nor released; expiry is
+/// judged against the evaluation time so that dry runs with an as-of date see them correctly.
+/// </summary>
+public sealed record ReservationEntry(
+    string PlatformId,
+    string DecisionId,
+    string PrescriberNpi,
+    Medication Medication,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt)
+{
+    public bool IsPendingAt(DateTimeOffset at) => CreatedAt <= at && at < ExpiresAt;
+}

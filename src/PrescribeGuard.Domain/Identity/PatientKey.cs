@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PrescribeGuard.Domain.Identity;
+
+/// <summary>
+/// The guard's cross-platform identity of a person: HMAC-SHA256 under a server secret of the
+/// normalised family name, given name and birth date. Names and birth dates never leave this
+/// derivation; only the key is stored.
+/// </summary>
+public readonly record struct PatientKey(string Value)
+{
+    public override string ToString() => Value;
+}
+
+public sealed class PatientKeyDeriver
+{
+    private readonly byte[] _secret;
+
+    public PatientKeyDeriver(byte[] secret)
+    {
+        if (secret.Length < 32)
+        {
+            throw new ArgumentException("the patient-key secret must be at least 32 bytes", nameof(secret));
+        }
+
+        _secret = (byte[])secret.Clone();
+    }
+
+    public PatientKey Derive(string familyName, string givenName, DateOnly birthDate)
+    {
+        var material = string.Join(
+            '|',
+            NameNormalizer.Normalize(familyName),
+            NameNormalizer.Normalize(givenName),
+            birthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        var mac = HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(material));
+        return new PatientKey(Convert.ToHexStringLower(mac));
+    }
+}

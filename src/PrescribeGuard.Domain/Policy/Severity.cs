@@ -1,0 +1,3 @@
+namespace PrescribeGuard.Domain.Policy;
+
+public enum Severity { Info, Warning, Critical }

@@ -1,0 +1,3 @@
+namespace PrescribeGuard.Domain.Prescribing;
+
+public sealed record BloodPressure(int Systolic, int Diastolic, DateTimeOffset MeasuredAt);
