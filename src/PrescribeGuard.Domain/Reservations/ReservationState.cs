@@ -1,0 +1,11 @@
+namespace PrescribeGuard.Domain.Reservations;
+
+/// <summary>Where a decision's hold on the patient's history stands.</summary>
+public enum ReservationState
+{
+    /// <summary>Nothing was reserved: a DENY, a dry run or a refill check.</summary>
+    None = 0,
+    Pending = 1,
+    Confirmed = 2,
+    Released = 3,
+}

@@ -1,0 +1,43 @@
+using System.Data.Common;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+internal static class DbCommandExtensions
+{
+    public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value switch
+        {
+            null => DBNull.Value,
+            bool flag => flag ? 1L : 0L,
+            int number => (long)number,
+            DateTimeOffset time => time.ToUnixTimeMilliseconds(),
+            _ => value,
+        };
+        command.Parameters.Add(parameter);
+        return command;
+    }
+
+    public static DateTimeOffset GetTime(this DbDataReader reader, int ordinal) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+
+    public static DateTimeOffset? GetTimeOrNull(this DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetTime(ordinal);
+
+    public static bool GetFlag(this DbDataReader reader, int ordinal) => reader.GetInt64(ordinal) != 0;
+
+    public static int GetInt(this DbDataReader reader, int ordinal) => checked((int)reader.GetInt64(ordinal));
+
+    public static string? GetStringOrNull(this DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}

@@ -1,0 +1,100 @@
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// The ledger's tables, written once with type placeholders ({INT}, {REAL}, {BLOB}) that each
+/// dialect fills in. Booleans and times are integers (0/1, Unix milliseconds UTC) so the same
+/// statements run on every store. No name or birth date has a column: patients are keyed hashes.
+/// </summary>
+internal static class LedgerSchema
+{
+    private const string Medication =
+        "{P}drug_class {INT} {NULL}, {P}compounded {INT} {NULL}, {P}route {INT} {NULL}, {P}setting {INT} {NULL}, " +
+        "{P}dose_mg {REAL} {NULL}, {P}total_mg {REAL} {NULL}, {P}days_supply {INT} {NULL}, {P}refills_authorized {INT} {NULL}";
+
+    private const string Version1 = """
+        CREATE TABLE prescriptions (
+            platform_id TEXT NOT NULL,
+            prescription_id TEXT NOT NULL,
+            patient_key TEXT NOT NULL,
+            platform_patient_id TEXT NOT NULL,
+            prescriber_npi TEXT NOT NULL,
+            prescriber_dea TEXT NOT NULL,
+            {MEDICATION:NOT NULL},
+            issued_at {INT} NOT NULL,
+            imported {INT} NOT NULL,
+            decision_id TEXT NULL,
+            override_reason_code TEXT NULL,
+            override_comment TEXT NULL,
+            fingerprint TEXT NOT NULL,
+            recorded_at {INT} NOT NULL,
+            PRIMARY KEY (platform_id, prescription_id));
+        CREATE INDEX ix_prescriptions_patient ON prescriptions (patient_key);
+        CREATE TABLE dispenses (
+            platform_id TEXT NOT NULL,
+            dispense_id TEXT NOT NULL,
+            prescription_id TEXT NOT NULL,
+            patient_key TEXT NOT NULL,
+            platform_patient_id TEXT NOT NULL,
+            pharmacy_id TEXT NOT NULL,
+            dispensed_at {INT} NOT NULL,
+            fill_number {INT} NOT NULL,
+            total_mg {REAL} NOT NULL,
+            days_supply {INT} NOT NULL,
+            fingerprint TEXT NOT NULL,
+            recorded_at {INT} NOT NULL,
+            PRIMARY KEY (platform_id, dispense_id));
+        CREATE INDEX ix_dispenses_patient ON dispenses (patient_key);
+        CREATE TABLE encounters (
+            platform_id TEXT NOT NULL,
+            encounter_id TEXT NOT NULL,
+            patient_key TEXT NOT NULL,
+            platform_patient_id TEXT NOT NULL,
+            clinician_npi TEXT NOT NULL,
+            kind {INT} NOT NULL,
+            occurred_at {INT} NOT NULL,
+            location_state TEXT NOT NULL,
+            monitoring_minutes {INT} NOT NULL,
+            bp_systolic {INT} NULL,
+            bp_diastolic {INT} NULL,
+            bp_measured_at {INT} NULL,
+            {MEDICATION:med_:NULL},
+            fingerprint TEXT NOT NULL,
+            recorded_at {INT} NOT NULL,
+            PRIMARY KEY (platform_id, encounter_id));
+        CREATE INDEX ix_encounters_patient ON encounters (patient_key);
+        CREATE TABLE decisions (
+            decision_id TEXT NOT NULL PRIMARY KEY,
+            platform_id TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            request_fingerprint TEXT NOT NULL,
+            patient_key TEXT NOT NULL,
+            outcome {INT} NOT NULL,
+            dry_run {INT} NOT NULL,
+            policy_version TEXT NOT NULL,
+            evaluated_at {INT} NOT NULL,
+            recorded_at {INT} NOT NULL,
+            reservation_state {INT} NOT NULL,
+            reservation_expires_at {INT} NULL,
+            reservation_prescriber_npi TEXT NULL,
+            {MEDICATION:res_:NULL},
+            confirmed_prescription_id TEXT NULL,
+            released_at {INT} NULL,
+            payload {BLOB} NOT NULL,
+            UNIQUE (platform_id, request_id));
+        CREATE INDEX ix_decisions_pending ON decisions (patient_key, reservation_state);
+        """;
+
+    public static IReadOnlyList<string> Migrations(string integer, string real, string blob) =>
+    [
+        Version1
+            .Replace("{MEDICATION:NOT NULL}", Expand(string.Empty, "NOT NULL"), StringComparison.Ordinal)
+            .Replace("{MEDICATION:med_:NULL}", Expand("med_", "NULL"), StringComparison.Ordinal)
+            .Replace("{MEDICATION:res_:NULL}", Expand("res_", "NULL"), StringComparison.Ordinal)
+            .Replace("{INT}", integer, StringComparison.Ordinal)
+            .Replace("{REAL}", real, StringComparison.Ordinal)
+            .Replace("{BLOB}", blob, StringComparison.Ordinal),
+    ];
+
+    private static string Expand(string prefix, string nullability) =>
+        Medication.Replace("{P}", prefix, StringComparison.Ordinal).Replace("{NULL}", nullability, StringComparison.Ordinal);
+}

@@ -1,0 +1,48 @@
+using System.Data.Common;
+using PrescribeGuard.Domain.Prescribing;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// A medication is stored as eight columns sharing a prefix (prescriptions, administrations and
+/// reservations all carry one), so reading and writing them lives in one place.
+/// </summary>
+internal static class MedicationColumns
+{
+    public static string List(string prefix) =>
+        $"{prefix}drug_class, {prefix}compounded, {prefix}route, {prefix}setting, {prefix}dose_mg, {prefix}total_mg, {prefix}days_supply, {prefix}refills_authorized";
+
+    public static string Parameters(string prefix) =>
+        $"@{prefix}drug_class, @{prefix}compounded, @{prefix}route, @{prefix}setting, @{prefix}dose_mg, @{prefix}total_mg, @{prefix}days_supply, @{prefix}refills_authorized";
+
+    public const int Count = 8;
+
+    public static DbCommand WithMedication(this DbCommand command, string prefix, Medication? medication) =>
+        command
+            .With($"@{prefix}drug_class", medication is null ? null : (long)medication.DrugClass)
+            .With($"@{prefix}compounded", medication?.Compounded)
+            .With($"@{prefix}route", medication is null ? null : (long)medication.Route)
+            .With($"@{prefix}setting", medication is null ? null : (long)medication.Setting)
+            .With($"@{prefix}dose_mg", medication?.DoseMg)
+            .With($"@{prefix}total_mg", medication?.TotalMg)
+            .With($"@{prefix}days_supply", medication?.DaysSupply)
+            .With($"@{prefix}refills_authorized", medication?.RefillsAuthorized);
+
+    public static Medication? ReadMedication(this DbDataReader reader, int first)
+    {
+        if (reader.IsDBNull(first))
+        {
+            return null;
+        }
+
+        return new Medication(
+            (DrugClass)reader.GetInt64(first),
+            reader.GetFlag(first + 1),
+            (Route)reader.GetInt64(first + 2),
+            (AdministrationSetting)reader.GetInt64(first + 3),
+            reader.GetDouble(first + 4),
+            reader.GetDouble(first + 5),
+            reader.GetInt(first + 6),
+            reader.GetInt(first + 7));
+    }
+}

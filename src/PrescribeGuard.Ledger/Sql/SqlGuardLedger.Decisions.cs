@@ -1,0 +1,97 @@
+using System.Data.Common;
+using PrescribeGuard.Domain.Evaluation;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+public sealed partial class SqlGuardLedger
+{
+    private static readonly string DecisionSelect =
+        "SELECT decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
+        "evaluated_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
+        MedicationColumns.List("res_") + " FROM decisions";
+
+    private const int DecisionMedicationOrdinal = 14;
+
+    private static async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        var sql =
+            "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
+            "evaluated_at, recorded_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
+            MedicationColumns.List("res_") + ") VALUES (@decision_id, @platform_id, @request_id, @request_fingerprint, @patient_key, @outcome, " +
+            "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
+            "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")";
+        await connection.Command(transaction, sql)
+            .With("@decision_id", decision.DecisionId)
+            .With("@platform_id", decision.PlatformId)
+            .With("@request_id", decision.RequestId)
+            .With("@request_fingerprint", decision.RequestFingerprint)
+            .With("@patient_key", decision.PatientKey.Value)
+            .With("@outcome", (long)decision.Outcome)
+            .With("@dry_run", decision.DryRun)
+            .With("@policy_version", decision.PolicyVersion)
+            .With("@evaluated_at", decision.EvaluatedAt)
+            .With("@recorded_at", DateTimeOffset.UtcNow)
+            .With("@reservation_state", (long)decision.ReservationState)
+            .With("@reservation_expires_at", decision.Reservation?.ExpiresAt)
+            .With("@reservation_prescriber_npi", decision.Reservation?.PrescriberNpi)
+            .With("@confirmed_prescription_id", decision.ConfirmedPrescriptionId)
+            .With("@payload", decision.Payload)
+            .WithMedication("res_", decision.Reservation?.Medication)
+            .ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static Task<DecisionRecord?> FindDecisionByRequestAsync(
+        DbConnection connection, DbTransaction transaction, string platformId, string requestId, CancellationToken cancellationToken)
+    {
+        var command = connection.Command(transaction, DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id")
+            .With("@platform_id", platformId)
+            .With("@request_id", requestId);
+        return ReadDecisionAsync(command, cancellationToken);
+    }
+
+    private static Task<DecisionRecord?> FindDecisionAsync(
+        DbConnection connection, DbTransaction transaction, string decisionId, CancellationToken cancellationToken)
+    {
+        var command = connection.Command(transaction, DecisionSelect + " WHERE decision_id = @decision_id").With("@decision_id", decisionId);
+        return ReadDecisionAsync(command, cancellationToken);
+    }
+
+    private static async Task<DecisionRecord?> ReadDecisionAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        await using (command)
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            var decisionId = reader.GetString(0);
+            var platformId = reader.GetString(1);
+            var evaluatedAt = reader.GetTime(8);
+            var expiresAt = reader.GetTimeOrNull(10);
+            var medication = reader.ReadMedication(DecisionMedicationOrdinal);
+            var reservation = expiresAt is { } expiry && medication is not null
+                ? new ReservationEntry(platformId, decisionId, reader.GetString(11), medication, evaluatedAt, expiry)
+                : null;
+            return new DecisionRecord(
+                decisionId,
+                platformId,
+                reader.GetString(2),
+                reader.GetString(3),
+                new PatientKey(reader.GetString(4)),
+                (Outcome)reader.GetInt64(5),
+                reader.GetFlag(6),
+                reader.GetString(7),
+                evaluatedAt,
+                reservation,
+                (ReservationState)reader.GetInt64(9),
+                reader.GetStringOrNull(12),
+                (byte[])reader.GetValue(13));
+        }
+    }
+}

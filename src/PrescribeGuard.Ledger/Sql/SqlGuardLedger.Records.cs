@@ -1,0 +1,185 @@
+using System.Data.Common;
+using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+public sealed partial class SqlGuardLedger
+{
+    public Task<WriteResult> RecordPrescriptionAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync(prescription.PatientKey, async (connection, transaction) =>
+        {
+            var entry = prescription.Entry;
+            var existing = await ExistingFingerprintAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, cancellationToken);
+            if (existing is not null)
+            {
+                return Repeat(existing, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", "prescription_id");
+            }
+
+            if (prescription.DecisionId is { } decisionId)
+            {
+                var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken);
+                ReservationConfirmation.EnsureConfirmable(
+                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry.PrescriptionId, prescription.OverrideReasonCode, now);
+                await connection.Command(
+                        transaction,
+                        "UPDATE decisions SET reservation_state = @state, confirmed_prescription_id = @prescription_id WHERE decision_id = @decision_id")
+                    .With("@state", (long)ReservationState.Confirmed)
+                    .With("@prescription_id", entry.PrescriptionId)
+                    .With("@decision_id", decisionId)
+                    .ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var sql =
+                "INSERT INTO prescriptions (platform_id, prescription_id, patient_key, platform_patient_id, prescriber_npi, prescriber_dea, " +
+                MedicationColumns.List(string.Empty) + ", issued_at, imported, decision_id, override_reason_code, override_comment, fingerprint, recorded_at) " +
+                "VALUES (@platform_id, @prescription_id, @patient_key, @platform_patient_id, @prescriber_npi, @prescriber_dea, " +
+                MedicationColumns.Parameters(string.Empty) + ", @issued_at, @imported, @decision_id, @override_reason_code, @override_comment, @fingerprint, @recorded_at)";
+            await connection.Command(transaction, sql)
+                .With("@platform_id", entry.PlatformId)
+                .With("@prescription_id", entry.PrescriptionId)
+                .With("@patient_key", prescription.PatientKey.Value)
+                .With("@platform_patient_id", prescription.PlatformPatientId)
+                .With("@prescriber_npi", entry.PrescriberNpi)
+                .With("@prescriber_dea", prescription.PrescriberDea)
+                .WithMedication(string.Empty, entry.Medication)
+                .With("@issued_at", entry.IssuedAt)
+                .With("@imported", entry.Imported)
+                .With("@decision_id", prescription.DecisionId)
+                .With("@override_reason_code", prescription.OverrideReasonCode)
+                .With("@override_comment", prescription.OverrideComment)
+                .With("@fingerprint", prescription.Fingerprint)
+                .With("@recorded_at", now)
+                .ExecuteNonQueryAsync(cancellationToken);
+            return WriteResult.Created;
+        }, cancellationToken);
+
+    public async Task<ReleaseResult> ReleaseDecisionAsync(string platformId, string decisionId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // The patient is known only from the decision itself; it is read again under that patient's lock.
+        var located = await GetDecisionAsync(decisionId, cancellationToken);
+        if (located is null || located.PlatformId != platformId)
+        {
+            throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+        }
+
+        return await InWriteTransactionAsync(located.PatientKey, async (connection, transaction) =>
+        {
+            var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken)
+                ?? throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+            switch (decision.ReservationState)
+            {
+                case ReservationState.Confirmed:
+                    throw GuardException.Precondition("RESERVATION_ALREADY_CONFIRMED", "the prescription of this decision was already recorded");
+                case ReservationState.Pending when decision.Reservation is { } reservation && reservation.ExpiresAt > now:
+                    await connection.Command(transaction, "UPDATE decisions SET reservation_state = @state, released_at = @now WHERE decision_id = @decision_id")
+                        .With("@state", (long)ReservationState.Released)
+                        .With("@now", now)
+                        .With("@decision_id", decisionId)
+                        .ExecuteNonQueryAsync(cancellationToken);
+                    return new ReleaseResult(true, decision.PatientKey);
+                default:
+                    return new ReleaseResult(false, decision.PatientKey);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<WriteResult> RecordDispenseAsync(StoredDispense dispense, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync(dispense.PatientKey, async (connection, transaction) =>
+        {
+            var entry = dispense.Entry;
+            var existing = await ExistingFingerprintAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, cancellationToken);
+            if (existing is not null)
+            {
+                return Repeat(existing, dispense.Fingerprint, "DISPENSE_ID_REUSED", "dispense_id");
+            }
+
+            var owner = await connection.Command(
+                    transaction, "SELECT patient_key FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
+                .With("@platform_id", entry.PlatformId)
+                .With("@prescription_id", entry.PrescriptionId)
+                .ExecuteScalarAsync(cancellationToken);
+            if (owner is not string ownerKey)
+            {
+                throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "record the prescription before its dispenses");
+            }
+
+            if (ownerKey != dispense.PatientKey.Value)
+            {
+                throw GuardException.Precondition("PRESCRIPTION_PATIENT_MISMATCH", "the prescription was recorded for a different patient");
+            }
+
+            await connection.Command(
+                    transaction,
+                    "INSERT INTO dispenses (platform_id, dispense_id, prescription_id, patient_key, platform_patient_id, pharmacy_id, dispensed_at, " +
+                    "fill_number, total_mg, days_supply, fingerprint, recorded_at) VALUES (@platform_id, @dispense_id, @prescription_id, @patient_key, " +
+                    "@platform_patient_id, @pharmacy_id, @dispensed_at, @fill_number, @total_mg, @days_supply, @fingerprint, @recorded_at)")
+                .With("@platform_id", entry.PlatformId)
+                .With("@dispense_id", entry.DispenseId)
+                .With("@prescription_id", entry.PrescriptionId)
+                .With("@patient_key", dispense.PatientKey.Value)
+                .With("@platform_patient_id", dispense.PlatformPatientId)
+                .With("@pharmacy_id", entry.PharmacyId)
+                .With("@dispensed_at", entry.DispensedAt)
+                .With("@fill_number", entry.FillNumber)
+                .With("@total_mg", entry.TotalMg)
+                .With("@days_supply", entry.DaysSupply)
+                .With("@fingerprint", dispense.Fingerprint)
+                .With("@recorded_at", DateTimeOffset.UtcNow)
+                .ExecuteNonQueryAsync(cancellationToken);
+            return WriteResult.Created;
+        }, cancellationToken);
+
+    public Task<WriteResult> RecordEncounterAsync(StoredEncounter encounter, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync(encounter.PatientKey, async (connection, transaction) =>
+        {
+            var entry = encounter.Entry;
+            var existing = await ExistingFingerprintAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, cancellationToken);
+            if (existing is not null)
+            {
+                return Repeat(existing, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", "encounter_id");
+            }
+
+            await connection.Command(
+                    transaction,
+                    "INSERT INTO encounters (platform_id, encounter_id, patient_key, platform_patient_id, clinician_npi, kind, occurred_at, " +
+                    "location_state, monitoring_minutes, bp_systolic, bp_diastolic, bp_measured_at, " + MedicationColumns.List("med_") +
+                    ", fingerprint, recorded_at) VALUES (@platform_id, @encounter_id, @patient_key, @platform_patient_id, @clinician_npi, @kind, " +
+                    "@occurred_at, @location_state, @monitoring_minutes, @bp_systolic, @bp_diastolic, @bp_measured_at, " +
+                    MedicationColumns.Parameters("med_") + ", @fingerprint, @recorded_at)")
+                .With("@platform_id", entry.PlatformId)
+                .With("@encounter_id", entry.EncounterId)
+                .With("@patient_key", encounter.PatientKey.Value)
+                .With("@platform_patient_id", encounter.PlatformPatientId)
+                .With("@clinician_npi", entry.ClinicianNpi)
+                .With("@kind", (long)entry.Kind)
+                .With("@occurred_at", entry.OccurredAt)
+                .With("@location_state", entry.LocationState)
+                .With("@monitoring_minutes", entry.MonitoringMinutes)
+                .With("@bp_systolic", entry.BloodPressure?.Systolic)
+                .With("@bp_diastolic", entry.BloodPressure?.Diastolic)
+                .With("@bp_measured_at", entry.BloodPressure?.MeasuredAt)
+                .WithMedication("med_", entry.Medication)
+                .With("@fingerprint", encounter.Fingerprint)
+                .With("@recorded_at", DateTimeOffset.UtcNow)
+                .ExecuteNonQueryAsync(cancellationToken);
+            return WriteResult.Created;
+        }, cancellationToken);
+
+    private static async Task<string?> ExistingFingerprintAsync(
+        DbConnection connection, DbTransaction transaction, string table, string idColumn, string platformId, string id, CancellationToken cancellationToken)
+    {
+        var value = await connection.Command(transaction, $"SELECT fingerprint FROM {table} WHERE platform_id = @platform_id AND {idColumn} = @id")
+            .With("@platform_id", platformId)
+            .With("@id", id)
+            .ExecuteScalarAsync(cancellationToken);
+        return value as string;
+    }
+
+    private static WriteResult Repeat(string existingFingerprint, string fingerprint, string reason, string field) =>
+        existingFingerprint == fingerprint
+            ? WriteResult.Unchanged
+            : throw GuardException.AlreadyExists(reason, $"this {field} is already on record with different content");
+}

@@ -1,0 +1,128 @@
+using System.Data.Common;
+using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// The ledger on a relational store. Every write runs in one transaction serialised per patient
+/// (see <see cref="ILedgerDialect.LockPatientAsync"/>), so a check reads the history it decides on
+/// and commits its decision before any other check for the same patient can read.
+/// </summary>
+public sealed partial class SqlGuardLedger(ILedgerDialect dialect) : IGuardLedger
+{
+    private static readonly PatientKey SchemaLockKey = new("schema-migration");
+
+    public string Provider => dialect.Name;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await InWriteTransactionAsync(SchemaLockKey, async (connection, transaction) =>
+        {
+            await connection.Command(transaction, "CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)")
+                .ExecuteNonQueryAsync(cancellationToken);
+            var current = await connection.Command(transaction, "SELECT COALESCE(MAX(version), 0) FROM ledger_schema")
+                .ExecuteScalarAsync(cancellationToken);
+            var version = Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
+            for (var next = version; next < dialect.Migrations.Count; next++)
+            {
+                await connection.Command(transaction, dialect.Migrations[next]).ExecuteNonQueryAsync(cancellationToken);
+                await connection.Command(transaction, "INSERT INTO ledger_schema (version) VALUES (@version)")
+                    .With("@version", next + 1)
+                    .ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return version;
+        }, cancellationToken);
+    }
+
+    public Task PingAsync(CancellationToken cancellationToken) =>
+        InReadAsync(connection => connection.Command(null, "SELECT 1").ExecuteScalarAsync(cancellationToken), cancellationToken);
+
+    public Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
+        {
+            var existing = await FindDecisionByRequestAsync(connection, transaction, request.PlatformId, request.RequestId, cancellationToken);
+            if (existing is not null)
+            {
+                return existing.RequestFingerprint == request.RequestFingerprint
+                    ? new DecideResult(existing, Replayed: true)
+                    : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
+            }
+
+            var history = await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
+            var decision = decide(history);
+            await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
+            return new DecideResult(decision, Replayed: false);
+        }, cancellationToken);
+
+    public Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken) =>
+        InReadAsync(async connection =>
+        {
+            var command = connection.Command(null, DecisionSelect + " WHERE decision_id = @decision_id").With("@decision_id", decisionId);
+            return await ReadDecisionAsync(command, cancellationToken);
+        }, cancellationToken);
+
+    public Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
+        InReadAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            return await ReadHistoryAsync(connection, transaction, patientKey, cancellationToken);
+        }, cancellationToken);
+
+    private async Task<T> InWriteTransactionAsync<T>(
+        PatientKey patientKey,
+        Func<DbConnection, DbTransaction, Task<T>> work,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var writer = await dialect.EnterWriterAsync(cancellationToken);
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await dialect.LockPatientAsync(connection, transaction, patientKey, cancellationToken);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (DbException ex) when (!dialect.IsDuplicateKey(ex))
+        {
+            throw Unavailable(ex);
+        }
+        catch (DbException ex)
+        {
+            // Two first writes of one id raced; the loser reports what a repeat would.
+            throw GuardException.AlreadyExists("RECORD_ID_CONFLICT", "a record with this id was written concurrently: " + ex.Message);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private async Task<T> InReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken);
+            return await work(connection);
+        }
+        catch (DbException ex)
+        {
+            throw Unavailable(ex);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception ex) =>
+        ex is TimeoutException or System.Net.Sockets.SocketException or IOException ||
+        (ex is InvalidOperationException && ex.InnerException is DbException or System.Net.Sockets.SocketException);
+
+    private GuardException Unavailable(Exception ex) =>
+        GuardException.Unavailable("LEDGER_UNAVAILABLE", $"the {dialect.Name} ledger could not be reached: {ex.Message}", ex);
+}

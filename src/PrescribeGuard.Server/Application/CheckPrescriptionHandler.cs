@@ -1,0 +1,105 @@
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.Evaluation;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Prescribing;
+using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger;
+using PrescribeGuard.Ledger.Records;
+using PrescribeGuard.Server.Configuration;
+using PrescribeGuard.Server.Mapping;
+using PrescribeGuard.Server.Policy;
+using PrescribeGuard.Server.Validation;
+using PrescribeGuard.V1;
+
+namespace PrescribeGuard.Server.Application;
+
+/// <summary>
+/// Answers CheckPrescription: validates, derives the patient key, and lets the ledger run the pure
+/// evaluator on the patient's history inside the patient's serialised transaction, so the decision
+/// and its reservation are durable before the reply and no two checks can both be allowed.
+/// </summary>
+public sealed class CheckPrescriptionHandler(
+    IGuardLedger ledger,
+    PrescriptionEvaluator evaluator,
+    PolicyProvider policies,
+    PatientKeyDeriver keys,
+    TimeProvider time,
+    IOptions<GuardOptions> options,
+    ILogger<CheckPrescriptionHandler> logger)
+{
+    public async Task<Decision> HandleAsync(CheckPrescriptionRequest request, string platformId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var validated = new FieldViolations(now, TimeSpan.FromSeconds(options.Value.MaxClockSkewSeconds)).Check(request);
+        var patientKey = keys.Derive(request.Patient.FamilyName, request.Patient.GivenName, validated.BirthDate);
+        var evaluatedAt = request.AsOf?.ToDateTimeOffset() ?? now;
+        var refillOf = request.RefillOfPrescriptionId.Length > 0 ? request.RefillOfPrescriptionId : null;
+        var check = new PrescriptionCheck(
+            platformId,
+            ToDomain.PatientFacts(request.Patient),
+            ToDomain.PrescriberFacts(request.Prescriber),
+            ToDomain.Medication(request.Medication),
+            ToDomain.EncounterMode(request.EncounterMode),
+            validated.PharmacyId,
+            refillOf,
+            evaluatedAt);
+        var policy = policies.Current;
+        var fingerprint = Fingerprint.Of(request, r => r.Patient, patientKey);
+
+        var result = await ledger.DecideAsync(
+            new DecideRequest(platformId, request.RequestId, fingerprint, patientKey),
+            history => Decide(request, check, history, patientKey, fingerprint, policy),
+            cancellationToken);
+        var decision = Decision.Parser.ParseFrom(result.Decision.Payload);
+        logger.LogInformation(
+            "decision {DecisionId} platform {PlatformId} outcome {Outcome} findings {FindingCodes} policy {PolicyVersion} replayed {Replayed} dry_run {DryRun}",
+            decision.DecisionId,
+            platformId,
+            decision.Outcome,
+            string.Join(",", decision.Findings.Select(f => f.Code)),
+            decision.PolicyVersion,
+            result.Replayed,
+            decision.DryRun);
+        return decision;
+    }
+
+    private DecisionRecord Decide(
+        CheckPrescriptionRequest request,
+        PrescriptionCheck check,
+        PatientHistory history,
+        PatientKey patientKey,
+        string fingerprint,
+        Domain.Policy.GuardPolicy policy)
+    {
+        if (check.RefillOfPrescriptionId is { } refillOf &&
+            !history.Prescriptions.Any(p => p.PlatformId == check.PlatformId && p.PrescriptionId == refillOf))
+        {
+            throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "refill_of_prescription_id names no prescription this platform recorded for this patient");
+        }
+
+        var evaluation = evaluator.Evaluate(check, history, policy);
+        var decisionId = "dec_" + Guid.CreateVersion7().ToString("N");
+        var reserves = !request.DryRun && !check.IsRefill && evaluation.Outcome != Domain.Evaluation.Outcome.Deny;
+        var reservation = reserves
+            ? new ReservationEntry(check.PlatformId, decisionId, check.Prescriber.Npi, check.Medication, check.EvaluatedAt, check.EvaluatedAt + policy.ReservationTtl)
+            : null;
+        var decision = ToContract.Decision(decisionId, request.RequestId, evaluation, check.EvaluatedAt, reservation?.ExpiresAt, request.DryRun);
+        return new DecisionRecord(
+            decisionId,
+            check.PlatformId,
+            request.RequestId,
+            fingerprint,
+            patientKey,
+            evaluation.Outcome,
+            request.DryRun,
+            policy.Version,
+            check.EvaluatedAt,
+            reservation,
+            reserves ? ReservationState.Pending : ReservationState.None,
+            null,
+            decision.ToByteArray());
+    }
+}

@@ -1,0 +1,24 @@
+using PrescribeGuard.Server.Services;
+
+namespace PrescribeGuard.Server.Hosting;
+
+/// <summary>Builds the guard's web application; tests build several of these in one process.</summary>
+public static class GuardApp
+{
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        configure?.Invoke(builder);
+        builder.Services.AddPrescribeGuard(builder.Configuration);
+
+        var app = builder.Build();
+        app.MapGrpcService<PrescriptionGuardService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}
