@@ -1,0 +1,40 @@
+using PrescribeGuard.Domain.Policy;
+using static System.FormattableString;
+
+namespace PrescribeGuard.Domain.Rules;
+
+/// <summary>
+/// Once the DEA telemedicine flexibilities end, tele-prescribing a controlled substance needs a prior
+/// in-person evaluation by the prescriber, or a covering colleague's within the last 24 months.
+/// </summary>
+public sealed class InPersonEvaluationRequiredRule : IRule
+{
+    private const string CoveringEvaluationMonths = "coveringEvaluationMonths";
+
+    public string Code => "IN_PERSON_EVALUATION_REQUIRED";
+
+    // 21 USC 802(54) accepts a covering practitioner's evaluation only within 24 months.
+    public IReadOnlyList<RuleParameter> Parameters { get; } = [new(CoveringEvaluationMonths, 0, 24)];
+
+    public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
+    {
+        var check = context.Check;
+        if (!check.IsTelemedicine || context.Now < context.Policy.TelemedicineFlexibilityEndsAt)
+        {
+            return null;
+        }
+
+        var months = settings.IntParameter(CoveringEvaluationMonths);
+        var coveringSince = context.Now.AddMonths(-months);
+        var satisfied = context.InPersonEvaluations.Any(e =>
+            e.ClinicianNpi == check.Prescriber.Npi || e.OccurredAt >= coveringSince);
+        if (satisfied)
+        {
+            return null;
+        }
+
+        return RuleHit.Of(
+            "Telemedicine prescribing needs a prior in-person evaluation",
+            Invariant($"The telemedicine flexibilities ended after {context.Policy.TelemedicineFlexibilityLastDay:yyyy-MM-dd}; no in-person evaluation by the prescriber, nor by another clinician in the last {months} months, is on record."));
+    }
+}

@@ -1,0 +1,39 @@
+using PrescribeGuard.Domain.Policy;
+using static System.FormattableString;
+
+namespace PrescribeGuard.Domain.Rules;
+
+/// <summary>A refill more than a few days before the previous fill's supply runs out suggests overuse.</summary>
+public sealed class RefillTooEarlyRule : IRule
+{
+    private const string MaxDaysEarly = "maxDaysEarly";
+
+    public string Code => "REFILL_TOO_EARLY";
+
+    public IReadOnlyList<RuleParameter> Parameters { get; } = [new(MaxDaysEarly, 0, 30)];
+
+    public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
+    {
+        var target = context.RefillTarget;
+        var latest = target is null ? null : context.LatestDispenseOf(target);
+        if (target is null || latest is null)
+        {
+            return null;
+        }
+
+        // A pharmacy may report a fill without its days' supply; the prescription's then stands.
+        var daysSupply = latest.DaysSupply > 0 ? latest.DaysSupply : target.Medication.DaysSupply;
+        var supplyEnd = latest.DispensedAt.AddDays(daysSupply);
+        var early = supplyEnd - context.Now;
+        var maxDaysEarly = settings.Parameter(MaxDaysEarly);
+        if (early <= TimeSpan.FromDays(maxDaysEarly))
+        {
+            return null;
+        }
+
+        return new RuleHit(
+            Invariant($"Refill requested {early.TotalDays:0.#} days before the previous supply runs out"),
+            Invariant($"The last fill's {daysSupply}-day supply lasts until {supplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {early.TotalDays:0.##} days from now; refills are allowed at most {maxDaysEarly:0.##} days early."),
+            [RuleContext.Evidence(target), RuleContext.Evidence(latest)]);
+    }
+}

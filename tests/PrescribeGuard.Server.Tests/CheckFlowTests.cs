@@ -1,0 +1,253 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using PrescribeGuard.Server.Tests.Support;
+using PrescribeGuard.V1;
+
+namespace PrescribeGuard.Server.Tests;
+
+/// <summary>The documented call sequence and the reservation life cycle, over real gRPC.</summary>
+public sealed class CheckFlowTests : IAsyncLifetime
+{
+    private GuardServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await GuardServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private DateTimeOffset Now => _server.Time.GetUtcNow();
+
+    [Fact]
+    public async Task Clean_clinic_infusion_is_allowed_and_reserved()
+    {
+        var decision = await _server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Now));
+
+        Assert.Equal(Outcome.Allow, decision.Outcome);
+        Assert.Empty(decision.Findings);
+        Assert.StartsWith("sha256:", decision.PolicyVersion);
+        Assert.Equal("req-1", decision.RequestId);
+        Assert.False(decision.DryRun);
+        Assert.Equal(Now.AddMinutes(15), decision.ReservationExpiresAt.ToDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Check_record_dispense_then_early_refill_asks_for_review()
+    {
+        var client = _server.Client();
+        var check = Requests.CleanCheck(Now);
+        check.Medication = Requests.HomeTroches();
+        check.Medication.DoseMg = 100;
+        check.Medication.TotalMg = 1200;
+        check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        await client.RecordEncounterAsync(Requests.SupervisedDose(check.Patient, "enc-1", Now.AddDays(-2)));
+
+        var first = await client.CheckPrescriptionAsync(check);
+        Assert.Equal(Outcome.Allow, first.Outcome);
+
+        var recorded = await client.RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-1", Now));
+        Assert.True(recorded.Created);
+        var dispensed = await client.RecordDispenseAsync(Requests.Dispense(check.Patient, "rx-1", "fill-0", Now, 1200, 30));
+        Assert.True(dispensed.Created);
+
+        _server.Time.Advance(TimeSpan.FromDays(10));
+        var refill = check.Clone();
+        refill.RequestId = "req-refill-1";
+        refill.RefillOfPrescriptionId = "rx-1";
+        var early = await client.CheckPrescriptionAsync(refill);
+
+        Assert.True(early.Outcome == Outcome.Review, early.ToString());
+        var finding = Assert.Single(early.Findings, f => f.Code == "REFILL_TOO_EARLY");
+        Assert.Equal(Severity.Warning, finding.Severity);
+        Assert.Equal("NY Public Health Law §3339(3)", finding.Source);
+        Assert.Contains("rx-1", finding.EvidenceIds);
+        Assert.DoesNotContain(early.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+        Assert.False(early.ReservationExpiresAt is not null, "a refill check reserves nothing");
+    }
+
+    [Fact]
+    public async Task Second_platform_is_denied_while_the_first_holds_a_reservation()
+    {
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        Assert.Equal(Outcome.Allow, first.Outcome);
+
+        // The same person, typed differently on another platform.
+        var elsewhere = Requests.CleanCheck(Now, "b-req-1", Requests.Patient("b-77", "MARIA ", "González", "1985-04-12"));
+        var second = await _server.Client("platform-b").CheckPrescriptionAsync(elsewhere);
+
+        Assert.Equal(Outcome.Deny, second.Outcome);
+        var duplicate = Assert.Single(second.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+        Assert.Equal(Severity.Critical, duplicate.Severity);
+        Assert.Empty(duplicate.EvidenceIds);
+        Assert.DoesNotContain(first.DecisionId, duplicate.Summary + duplicate.Detail);
+        Assert.Null(second.ReservationExpiresAt);
+    }
+
+    [Fact]
+    public async Task Released_reservation_frees_the_patient()
+    {
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        var released = await _server.Client("platform-a").ReleaseDecisionAsync(new ReleaseDecisionRequest { DecisionId = first.DecisionId });
+        Assert.True(released.Released);
+
+        var again = await _server.Client("platform-a").ReleaseDecisionAsync(new ReleaseDecisionRequest { DecisionId = first.DecisionId });
+        Assert.False(again.Released);
+
+        var second = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
+        Assert.Equal(Outcome.Allow, second.Outcome);
+    }
+
+    [Fact]
+    public async Task Expired_reservation_frees_the_patient_and_cannot_be_confirmed()
+    {
+        var check = Requests.CleanCheck(Now);
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        _server.Time.Advance(TimeSpan.FromMinutes(14));
+        var stillHeld = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
+        Assert.Equal(Outcome.Deny, stillHeld.Outcome);
+
+        _server.Time.Advance(TimeSpan.FromMinutes(1));
+        var freed = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-2"));
+        Assert.Equal(Outcome.Allow, freed.Outcome);
+
+        var reason = await StatusAssert.Reason(
+            StatusCode.FailedPrecondition,
+            () => _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-late", Now)).ResponseAsync);
+        Assert.Equal("RESERVATION_EXPIRED", reason);
+    }
+
+    [Fact]
+    public async Task Recorded_prescription_keeps_the_patient_active_after_the_reservation_is_confirmed()
+    {
+        var check = Requests.CleanCheck(Now);
+        check.Medication.DaysSupply = 7;
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-1", Now));
+        _server.Time.Advance(TimeSpan.FromHours(1));
+
+        var second = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
+        Assert.Equal(Outcome.Deny, second.Outcome);
+        Assert.Contains(second.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+
+        var sameCaller = Requests.CleanCheck(Now, "a-2");
+        var own = await _server.Client("platform-a").CheckPrescriptionAsync(sameCaller);
+        Assert.Contains("rx-1", Assert.Single(own.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE").EvidenceIds);
+    }
+
+    [Fact]
+    public async Task Review_needs_an_override_reason_to_be_recorded()
+    {
+        var check = Requests.CleanCheck(Now);
+        check.EncounterMode = EncounterMode.TelemedicineAudioOnly;
+        var decision = await _server.Client().CheckPrescriptionAsync(check);
+        Assert.Equal(Outcome.Review, decision.Outcome);
+        Assert.Contains(decision.Findings, f => f.Code == "AUDIO_ONLY_ENCOUNTER");
+
+        var record = Requests.RecordFor(check, decision, "rx-1", Now);
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client().RecordPrescriptionAsync(record).ResponseAsync);
+        Assert.Equal("OVERRIDE_REASON_REQUIRED", reason);
+
+        record.OverrideReasonCode = "PATIENT_CANNOT_USE_VIDEO";
+        record.OverrideComment = "Patient has no camera; clinician attests.";
+        var recorded = await _server.Client().RecordPrescriptionAsync(record);
+        Assert.True(recorded.Created);
+    }
+
+    [Fact]
+    public async Task Ketamine_prescription_needs_a_live_decision_of_the_same_platform()
+    {
+        var check = Requests.CleanCheck(Now);
+        var decision = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        var record = Requests.RecordFor(check, decision, "rx-1", Now);
+
+        var otherPlatform = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client("platform-b").RecordPrescriptionAsync(record).ResponseAsync);
+        Assert.Equal("DECISION_NOT_FOUND", otherPlatform);
+
+        record.DecisionId = "dec_unknown";
+        var unknown = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client("platform-a").RecordPrescriptionAsync(record).ResponseAsync);
+        Assert.Equal("DECISION_NOT_FOUND", unknown);
+
+        var dryRun = check.Clone();
+        dryRun.RequestId = "dry-1";
+        dryRun.DryRun = true;
+        var dryDecision = await _server.Client("platform-a").CheckPrescriptionAsync(dryRun);
+        Assert.True(dryDecision.DryRun);
+        Assert.Null(dryDecision.ReservationExpiresAt);
+        record.DecisionId = dryDecision.DecisionId;
+        var dry = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client("platform-a").RecordPrescriptionAsync(record).ResponseAsync);
+        Assert.Equal("DECISION_DRY_RUN", dry);
+    }
+
+    [Fact]
+    public async Task Historical_import_needs_no_decision_and_counts_as_history()
+    {
+        var patient = Requests.Patient();
+        var import = new RecordPrescriptionRequest
+        {
+            PrescriptionId = "old-rx",
+            Patient = patient,
+            Prescriber = Requests.Prescriber(),
+            Medication = Requests.HomeTroches(),
+            IssuedAt = Timestamp.FromDateTimeOffset(Now.AddDays(-5)),
+            HistoricalImport = true,
+        };
+        Assert.True((await _server.Client().RecordPrescriptionAsync(import)).Created);
+
+        var decision = await _server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        Assert.Equal(Outcome.Deny, decision.Outcome);
+        Assert.Contains("old-rx", Assert.Single(decision.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE").EvidenceIds);
+    }
+
+    [Fact]
+    public async Task Dry_run_as_of_after_the_flexibility_end_requires_an_in_person_evaluation()
+    {
+        var check = Requests.CleanCheck(Now);
+        check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        check.DryRun = true;
+        check.AsOf = Timestamp.FromDateTimeOffset(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+        var decision = await _server.Client().CheckPrescriptionAsync(check);
+
+        Assert.Equal(Outcome.Deny, decision.Outcome);
+        Assert.Equal(Severity.Critical, Assert.Single(decision.Findings, f => f.Code == "IN_PERSON_EVALUATION_REQUIRED").Severity);
+        Assert.True(decision.DryRun);
+        Assert.Null(decision.ReservationExpiresAt);
+    }
+
+    [Fact]
+    public async Task Refill_of_an_unknown_prescription_is_a_failed_precondition()
+    {
+        var check = Requests.CleanCheck(Now);
+        check.RefillOfPrescriptionId = "rx-never";
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client().CheckPrescriptionAsync(check).ResponseAsync);
+        Assert.Equal("PRESCRIPTION_NOT_FOUND", reason);
+    }
+
+    [Fact]
+    public async Task Dispense_needs_its_prescription_on_record()
+    {
+        var reason = await StatusAssert.Reason(
+            StatusCode.FailedPrecondition,
+            () => _server.Client().RecordDispenseAsync(Requests.Dispense(Requests.Patient(), "rx-none", "fill-1", Now, 100, 10)).ResponseAsync);
+        Assert.Equal("PRESCRIPTION_NOT_FOUND", reason);
+    }
+
+    [Fact]
+    public async Task Get_decision_returns_the_answer_to_its_platform_only()
+    {
+        var decision = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
+
+        var audited = await _server.Client("platform-a").GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId });
+        Assert.Equal(decision, audited);
+
+        await StatusAssert.FailsWith(
+            StatusCode.NotFound,
+            () => _server.Client("platform-b").GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Missing_platform_header_is_unauthenticated()
+    {
+        await StatusAssert.FailsWith(
+            StatusCode.Unauthenticated,
+            () => _server.AnonymousClient().CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+    }
+}

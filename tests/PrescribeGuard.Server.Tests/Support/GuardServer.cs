@@ -1,0 +1,92 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Time.Testing;
+using PrescribeGuard.Server.Hosting;
+using PrescribeGuard.V1;
+
+namespace PrescribeGuard.Server.Tests.Support;
+
+/// <summary>
+/// A real guard server on a free loopback port, spoken to over a real HTTP/2 connection. It owns a
+/// temporary data folder unless given one (to test restarts on the same SQLite file).
+/// </summary>
+public sealed class GuardServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly bool _ownsDataDirectory;
+
+    private GuardServer(WebApplication app, string dataDirectory, bool ownsDataDirectory, FakeTimeProvider time, Uri address)
+    {
+        _app = app;
+        DataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
+        Time = time;
+        Address = address;
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 4 * 1024 * 1024 });
+    }
+
+    public string DataDirectory { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public Uri Address { get; }
+
+    public GrpcChannel Channel { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<GuardServer> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    {
+        var owns = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("prescribeguard-test-").FullName;
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var app = GuardApp.Create([], builder =>
+        {
+            var configuration = new Dictionary<string, string?>
+            {
+                ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+                ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+                ["Guard:DataDirectory"] = dataDirectory,
+                ["Logging:LogLevel:Default"] = "Warning",
+            };
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                configuration[key] = value;
+            }
+
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.Services.AddSingleton<TimeProvider>(time);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new GuardServer(app, dataDirectory, owns, time, new Uri(address));
+    }
+
+    /// <summary>A client that names <paramref name="platformId"/> in the x-platform-id header.</summary>
+    public PrescriptionGuard.PrescriptionGuardClient Client(string platformId = "platform-a") =>
+        new(Channel.Intercept(metadata =>
+        {
+            metadata.Add("x-platform-id", platformId);
+            return metadata;
+        }));
+
+    public PrescriptionGuard.PrescriptionGuardClient AnonymousClient() => new(Channel);
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_ownsDataDirectory)
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+}
