@@ -1,0 +1,173 @@
+using PrescribeGuard.Domain.Policy;
+
+namespace PrescribeGuard.Domain.Tests;
+
+public sealed class RefillAfterSixMonthsRuleTests
+{
+    private const string Code = "REFILL_AFTER_SIX_MONTHS";
+    private static readonly CheckBuilder Refill = new() { RefillOf = "rx-1" };
+
+    [Theory]
+    [InlineData(-60 * 24, false)] // a day short of six months
+    [InlineData(0, false)] // exactly six months
+    [InlineData(1, true)] // six months and a minute
+    [InlineData(60 * 24 * 60, true)] // eight months
+    public void Fires_once_the_prescription_is_older_than_six_months(int minutesBeyondSixMonths, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddMonths(-6).AddMinutes(-minutesBeyondSixMonths), Meds.HomeSublingual with { RefillsAuthorized = 5 });
+
+        Expect.Hit(Guard.Find(Code, Refill, history), Code, fires, Severity.Critical, "rx-1");
+    }
+
+    [Theory]
+    [InlineData(null, "rx-1", Fixed.Caller)] // a new prescription, not a refill
+    [InlineData("rx-unknown", "rx-1", Fixed.Caller)] // the refilled prescription is not on record
+    [InlineData("rx-1", "rx-1", Fixed.Other)] // the same id on another platform is another prescription
+    public void Does_not_fire_without_a_refill_target(string? refillOf, string historyId, string historyPlatform)
+    {
+        var history = new HistoryBuilder().Prescription(historyId, Fixed.Now.AddMonths(-9), platform: historyPlatform);
+
+        Assert.Null(Guard.Find(Code, new CheckBuilder { RefillOf = refillOf }, history));
+    }
+
+    [Theory]
+    [InlineData(3, 4, true)]
+    [InlineData(3, 2, false)]
+    public void Honours_a_stricter_policy(int maxAgeMonths, int ageMonths, bool fires)
+    {
+        var policy = Guard.WithParameter(Code, "maxAgeMonths", maxAgeMonths);
+        var history = new HistoryBuilder().Prescription("rx-1", Fixed.Now.AddMonths(-ageMonths));
+
+        Expect.Hit(Guard.Find(Code, Refill, history, policy), Code, fires, Severity.Critical, "rx-1");
+    }
+}
+
+public sealed class RefillLimitExceededRuleTests
+{
+    private const string Code = "REFILL_LIMIT_EXCEEDED";
+    private static readonly CheckBuilder Refill = new() { RefillOf = "rx-1" };
+
+    [Theory]
+    [InlineData(5, 4, false)] // this is the 5th refill
+    [InlineData(5, 5, true)] // this would be the 6th
+    [InlineData(8, 4, false)]
+    [InlineData(8, 5, true)] // the legal limit caps what the prescriber wrote
+    [InlineData(1, 0, false)]
+    [InlineData(1, 1, true)] // the prescriber's authorisation caps below the legal limit
+    [InlineData(0, 0, true)] // no refills authorised at all
+    public void Fires_when_the_refill_count_is_exhausted(int refillsAuthorized, int refillsDone, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddMonths(-5), Meds.HomeSublingual with { RefillsAuthorized = refillsAuthorized });
+        var evidence = new List<string> { "rx-1" };
+        for (var fill = 0; fill <= refillsDone; fill++)
+        {
+            history.Dispense($"d-{fill}", "rx-1", Fixed.Now.AddMonths(-5).AddDays(fill * 28), fillNumber: fill);
+            evidence.Add($"d-{fill}");
+        }
+
+        var finding = Guard.Find(Code, Refill, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Critical, [.. evidence]);
+        if (fires)
+        {
+            Assert.Contains($"refill {refillsDone + 1}", finding!.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(2400, false)] // fills total exactly the 4800 mg prescribed with its one refill
+    [InlineData(2400.1, true)]
+    [InlineData(1200, false)]
+    public void Fires_when_partial_fills_would_exceed_the_quantity_prescribed(double requestedMg, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-40), Meds.HomeSublingual with { RefillsAuthorized = 1 })
+            .Dispense("d-0a", "rx-1", Fixed.Now.AddDays(-40), totalMg: 1200, fillNumber: 0)
+            .Dispense("d-0b", "rx-1", Fixed.Now.AddDays(-30), totalMg: 1200, fillNumber: 0);
+        var check = Refill with { Medication = Meds.HomeSublingual with { TotalMg = requestedMg } };
+
+        var finding = Guard.Find(Code, check, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Critical, "rx-1", "d-0a", "d-0b");
+        if (fires)
+        {
+            Assert.Contains("4800 mg prescribed", finding!.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("refill 2", finding.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Tolerates_rounding_noise_in_the_quantity_sum()
+    {
+        // 0.1 + 0.2 + 0.3 is 0.6000000000000001 in binary floating point; the authorised total is 0.6.
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-20), Meds.HomeSublingual with { TotalMg = 0.3, RefillsAuthorized = 1 })
+            .Dispense("d-0a", "rx-1", Fixed.Now.AddDays(-20), totalMg: 0.1)
+            .Dispense("d-0b", "rx-1", Fixed.Now.AddDays(-15), totalMg: 0.2);
+        var check = Refill with { Medication = Meds.HomeSublingual with { TotalMg = 0.3 } };
+
+        Assert.Null(Guard.Find(Code, check, history));
+    }
+
+    [Fact]
+    public void Does_not_fire_for_a_new_prescription()
+    {
+        var history = new HistoryBuilder().Prescription("rx-1", Fixed.Now.AddDays(-20));
+
+        Assert.Null(Guard.Find(Code, new CheckBuilder(), history));
+    }
+}
+
+public sealed class RefillTooEarlyRuleTests
+{
+    private const string Code = "REFILL_TOO_EARLY";
+    private static readonly CheckBuilder Refill = new() { RefillOf = "rx-1" };
+
+    private static HistoryBuilder Target() =>
+        new HistoryBuilder().Prescription("rx-1", Fixed.Now.AddDays(-60), Meds.HomeSublingual with { RefillsAuthorized = 5 });
+
+    [Theory]
+    [InlineData(28, -1, false)] // 6 days 23:59 early
+    [InlineData(28, 0, false)] // exactly 7 days early
+    [InlineData(28, 1, true)] // 7 days and a minute early
+    [InlineData(14, 0, false)] // the dispense's own days' supply counts
+    [InlineData(14, 1, true)]
+    [InlineData(0, 0, false)] // no days' supply on the fill: the prescription's 28 days stand
+    [InlineData(0, 1, true)]
+    public void Fires_more_than_seven_days_before_the_supply_runs_out(int dispenseDaysSupply, int minutesEarlyBeyondSeven, bool fires)
+    {
+        var effectiveDays = dispenseDaysSupply > 0 ? dispenseDaysSupply : 28;
+        // The supply runs out at dispensedAt + effectiveDays; make that Now + 7 days + the offset.
+        var dispensedAt = Fixed.Now.AddDays(7 - effectiveDays).AddMinutes(minutesEarlyBeyondSeven);
+        var history = Target().Dispense("d-1", "rx-1", dispensedAt, daysSupply: dispenseDaysSupply);
+
+        Expect.Hit(Guard.Find(Code, Refill, history), Code, fires, Severity.Warning, "rx-1", "d-1");
+    }
+
+    [Fact]
+    public void Judges_by_the_latest_fill_only()
+    {
+        var history = Target()
+            .Dispense("d-old", "rx-1", Fixed.Now.AddDays(-50))
+            .Dispense("d-new", "rx-1", Fixed.Now.AddDays(-20), fillNumber: 1);
+
+        var finding = Expect.Fired(Guard.Find(Code, Refill, history), Code, Severity.Warning, "rx-1", "d-new");
+        Assert.Contains("8 days", finding.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Does_not_fire_before_the_first_fill() =>
+        Assert.Null(Guard.Find(Code, Refill, Target()));
+
+    [Fact]
+    public void Ignores_fills_recorded_after_the_evaluation_time()
+    {
+        var history = Target()
+            .Dispense("d-1", "rx-1", Fixed.Now.AddDays(-25))
+            .Dispense("d-future", "rx-1", Fixed.Now.AddDays(1), fillNumber: 1);
+
+        Assert.Null(Guard.Find(Code, Refill, history));
+    }
+}
