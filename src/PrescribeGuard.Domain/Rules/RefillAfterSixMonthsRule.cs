@@ -23,7 +23,7 @@ public sealed class RefillAfterSixMonthsRule : IRule
 
         var maxAgeMonths = settings.IntParameter(MaxAgeMonths);
         var expiresAt = target.IssuedAt.AddMonths(maxAgeMonths);
-        if (context.Now < expiresAt)
+        if (context.Now <= expiresAt)
         {
             return null;
         }

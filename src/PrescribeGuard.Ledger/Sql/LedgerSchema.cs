@@ -82,6 +82,9 @@ internal static class LedgerSchema
             payload {BLOB} NOT NULL,
             UNIQUE (platform_id, request_id));
         CREATE INDEX ix_decisions_pending ON decisions (patient_key, reservation_state);
+        CREATE TABLE patient_revisions (
+            patient_key TEXT NOT NULL PRIMARY KEY,
+            revision {INT} NOT NULL);
         """;
 
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob) =>

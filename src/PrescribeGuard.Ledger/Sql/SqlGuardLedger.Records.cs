@@ -9,13 +9,13 @@ namespace PrescribeGuard.Ledger.Sql;
 public sealed partial class SqlGuardLedger
 {
     public Task<WriteResult> RecordPrescriptionAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken) =>
-        InWriteTransactionAsync(prescription.PatientKey, async (connection, transaction) =>
+        InHistoryWriteAsync(prescription.PatientKey, async (connection, transaction) =>
         {
             var entry = prescription.Entry;
             var existing = await ExistingFingerprintAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, cancellationToken);
             if (existing is not null)
             {
-                return Repeat(existing, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", "prescription_id");
+                return (Repeat(existing, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", "prescription_id"), false);
             }
 
             if (prescription.DecisionId is { } decisionId)
@@ -53,7 +53,7 @@ public sealed partial class SqlGuardLedger
                 .With("@fingerprint", prescription.Fingerprint)
                 .With("@recorded_at", now)
                 .ExecuteNonQueryAsync(cancellationToken);
-            return WriteResult.Created;
+            return (WriteResult.Created, true);
         }, cancellationToken);
 
     public async Task<ReleaseResult> ReleaseDecisionAsync(string platformId, string decisionId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -65,7 +65,7 @@ public sealed partial class SqlGuardLedger
             throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
         }
 
-        return await InWriteTransactionAsync(located.PatientKey, async (connection, transaction) =>
+        return await InHistoryWriteAsync(located.PatientKey, async (connection, transaction) =>
         {
             var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken)
                 ?? throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
@@ -79,21 +79,21 @@ public sealed partial class SqlGuardLedger
                         .With("@now", now)
                         .With("@decision_id", decisionId)
                         .ExecuteNonQueryAsync(cancellationToken);
-                    return new ReleaseResult(true, decision.PatientKey);
+                    return (new ReleaseResult(true, decision.PatientKey), true);
                 default:
-                    return new ReleaseResult(false, decision.PatientKey);
+                    return (new ReleaseResult(false, decision.PatientKey), false);
             }
         }, cancellationToken);
     }
 
     public Task<WriteResult> RecordDispenseAsync(StoredDispense dispense, CancellationToken cancellationToken) =>
-        InWriteTransactionAsync(dispense.PatientKey, async (connection, transaction) =>
+        InHistoryWriteAsync(dispense.PatientKey, async (connection, transaction) =>
         {
             var entry = dispense.Entry;
             var existing = await ExistingFingerprintAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, cancellationToken);
             if (existing is not null)
             {
-                return Repeat(existing, dispense.Fingerprint, "DISPENSE_ID_REUSED", "dispense_id");
+                return (Repeat(existing, dispense.Fingerprint, "DISPENSE_ID_REUSED", "dispense_id"), false);
             }
 
             var owner = await connection.Command(
@@ -129,17 +129,17 @@ public sealed partial class SqlGuardLedger
                 .With("@fingerprint", dispense.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow)
                 .ExecuteNonQueryAsync(cancellationToken);
-            return WriteResult.Created;
+            return (WriteResult.Created, true);
         }, cancellationToken);
 
     public Task<WriteResult> RecordEncounterAsync(StoredEncounter encounter, CancellationToken cancellationToken) =>
-        InWriteTransactionAsync(encounter.PatientKey, async (connection, transaction) =>
+        InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
         {
             var entry = encounter.Entry;
             var existing = await ExistingFingerprintAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, cancellationToken);
             if (existing is not null)
             {
-                return Repeat(existing, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", "encounter_id");
+                return (Repeat(existing, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", "encounter_id"), false);
             }
 
             await connection.Command(
@@ -165,7 +165,7 @@ public sealed partial class SqlGuardLedger
                 .With("@fingerprint", encounter.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow)
                 .ExecuteNonQueryAsync(cancellationToken);
-            return WriteResult.Created;
+            return (WriteResult.Created, true);
         }, cancellationToken);
 
     private static async Task<string?> ExistingFingerprintAsync(

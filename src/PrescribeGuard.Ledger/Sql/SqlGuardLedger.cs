@@ -2,6 +2,7 @@ using System.Data.Common;
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Records;
 
 namespace PrescribeGuard.Ledger.Sql;
@@ -11,7 +12,7 @@ namespace PrescribeGuard.Ledger.Sql;
 /// (see <see cref="ILedgerDialect.LockPatientAsync"/>), so a check reads the history it decides on
 /// and commits its decision before any other check for the same patient can read.
 /// </summary>
-public sealed partial class SqlGuardLedger(ILedgerDialect dialect) : IGuardLedger
+public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache) : IGuardLedger
 {
     private static readonly PatientKey SchemaLockKey = new("schema-migration");
 
@@ -41,22 +42,40 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect) : IGuardLedge
     public Task PingAsync(CancellationToken cancellationToken) =>
         InReadAsync(connection => connection.Command(null, "SELECT 1").ExecuteScalarAsync(cancellationToken), cancellationToken);
 
-    public Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken) =>
-        InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
+    public async Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
+    {
+        var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
             var existing = await FindDecisionByRequestAsync(connection, transaction, request.PlatformId, request.RequestId, cancellationToken);
             if (existing is not null)
             {
                 return existing.RequestFingerprint == request.RequestFingerprint
-                    ? new DecideResult(existing, Replayed: true)
+                    ? (new DecideResult(existing, Replayed: true), 0L, (PatientHistory?)null)
                     : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
             }
 
-            var history = await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
+            var revision = await ReadRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
+            var history = await cache.GetAsync(request.PatientKey, revision, cancellationToken)
+                ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
             var decision = decide(history);
             await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
-            return new DecideResult(decision, Replayed: false);
+            if (decision.Reservation is { } reservation)
+            {
+                revision = await BumpRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
+                history = history with { Reservations = [.. history.Reservations, reservation] };
+            }
+
+            return (new DecideResult(decision, Replayed: false), revision, history);
         }, cancellationToken);
+
+        // Only after the commit: the next check reuses this history without reading the ledger.
+        if (history is not null)
+        {
+            await cache.SetAsync(request.PatientKey, revision, history, cancellationToken);
+        }
+
+        return result;
+    }
 
     public Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
@@ -71,6 +90,49 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect) : IGuardLedge
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             return await ReadHistoryAsync(connection, transaction, patientKey, cancellationToken);
         }, cancellationToken);
+
+    /// <summary>A write that changes a patient's history: bumps the revision and drops the cached history after the commit.</summary>
+    private async Task<T> InHistoryWriteAsync<T>(
+        PatientKey patientKey,
+        Func<DbConnection, DbTransaction, Task<(T Result, bool Changed)>> work,
+        CancellationToken cancellationToken)
+    {
+        var (result, changed) = await InWriteTransactionAsync(patientKey, async (connection, transaction) =>
+        {
+            var outcome = await work(connection, transaction);
+            if (outcome.Changed)
+            {
+                await BumpRevisionAsync(connection, transaction, patientKey, cancellationToken);
+            }
+
+            return outcome;
+        }, cancellationToken);
+        if (changed)
+        {
+            await cache.InvalidateAsync(patientKey, cancellationToken);
+        }
+
+        return result;
+    }
+
+    private static async Task<long> ReadRevisionAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
+    {
+        var value = await connection.Command(transaction, "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key")
+            .With("@patient_key", patientKey.Value)
+            .ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<long> BumpRevisionAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
+    {
+        var value = await connection.Command(
+                transaction,
+                "INSERT INTO patient_revisions (patient_key, revision) VALUES (@patient_key, 1) " +
+                "ON CONFLICT (patient_key) DO UPDATE SET revision = patient_revisions.revision + 1 RETURNING revision")
+            .With("@patient_key", patientKey.Value)
+            .ExecuteScalarAsync(cancellationToken);
+        return Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     private async Task<T> InWriteTransactionAsync<T>(
         PatientKey patientKey,

@@ -26,6 +26,7 @@ public static class GuardServices
         services.AddSingleton<PolicyProvider>();
         services.AddSingleton(provider => new PatientKeyDeriver(
             PatientKeySecret.Resolve(provider.GetRequiredService<IOptions<GuardOptions>>().Value)));
+        services.AddHistoryCache(configuration);
         services.AddGuardLedger(configuration);
         services.AddSingleton<CheckPrescriptionHandler>();
         services.AddSingleton<RecordHandler>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PrescribeGuard.Ledger;
+using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Sql;
 using PrescribeGuard.Ledger.Sqlite;
 using PrescribeGuard.Server.Configuration;
@@ -22,7 +23,8 @@ public static class LedgerRegistration
                 _ => throw new InvalidOperationException($"Ledger:Provider '{ledger.Provider}' is not supported (use sqlite)"),
             };
         });
-        services.AddSingleton<IGuardLedger>(provider => new SqlGuardLedger(provider.GetRequiredService<ILedgerDialect>()));
+        services.AddSingleton<IGuardLedger>(provider => new SqlGuardLedger(
+            provider.GetRequiredService<ILedgerDialect>(), provider.GetRequiredService<IHistoryCache>()));
         return services;
     }
 

@@ -1,0 +1,19 @@
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
+
+namespace PrescribeGuard.Ledger.Caching;
+
+/// <summary>
+/// A cache of patient histories, each stored with the patient's revision in the ledger. The ledger
+/// reads the revision inside the patient's serialised transaction and uses a cached history only
+/// when the revisions match, so a stale or foreign entry can make a check slower, never wrong.
+/// Implementations swallow their own failures: a cache that is down is a cache that misses.
+/// </summary>
+public interface IHistoryCache
+{
+    ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken);
+
+    ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken);
+
+    ValueTask InvalidateAsync(PatientKey patientKey, CancellationToken cancellationToken);
+}
