@@ -1,3 +1,9 @@
 using PrescribeGuard.Server.Hosting;
 
-GuardApp.Create(args).Run();
+if (args is [HealthProbe.Flag, var address])
+{
+    return await HealthProbe.RunAsync(address);
+}
+
+await GuardApp.Create(args).RunAsync();
+return 0;

@@ -38,6 +38,12 @@ public sealed class CheckFlowTests : IAsyncLifetime
         check.Medication.DoseMg = 100;
         check.Medication.TotalMg = 1200;
         check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        var dryRun = check.Clone();
+        dryRun.RequestId = "req-dry";
+        dryRun.DryRun = true;
+        var beforeSupervisedDose = await client.CheckPrescriptionAsync(dryRun);
+        Assert.Equal(Outcome.Review, beforeSupervisedDose.Outcome);
+        Assert.Equal(["SUPERVISED_FIRST_DOSE_REQUIRED"], beforeSupervisedDose.Findings.Select(f => f.Code));
         await client.RecordEncounterAsync(Requests.SupervisedDose(check.Patient, "enc-1", Now.AddDays(-2)));
 
         var first = await client.CheckPrescriptionAsync(check);
@@ -58,7 +64,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
         var finding = Assert.Single(early.Findings, f => f.Code == "REFILL_TOO_EARLY");
         Assert.Equal(Severity.Warning, finding.Severity);
         Assert.Equal("NY Public Health Law §3339(3)", finding.Source);
-        Assert.Contains("rx-1", finding.EvidenceIds);
+        Assert.Equal(["rx-1", "fill-0"], finding.EvidenceIds);
         Assert.DoesNotContain(early.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
         Assert.False(early.ReservationExpiresAt is not null, "a refill check reserves nothing");
     }
