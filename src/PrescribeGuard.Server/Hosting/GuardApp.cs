@@ -1,3 +1,4 @@
+using PrescribeGuard.Server.Interceptors;
 using PrescribeGuard.Server.Services;
 
 namespace PrescribeGuard.Server.Hosting;
@@ -16,6 +17,7 @@ public static class GuardApp
         builder.Services.AddPrescribeGuard(builder.Configuration);
 
         var app = builder.Build();
+        app.UseMiddleware<UnparsableMessageMiddleware>();
         app.MapGrpcService<PrescriptionGuardService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
