@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
 using PrescribeGuard.Server.Tests.Support;
 using PrescribeGuard.V1;
 
@@ -11,18 +9,19 @@ namespace PrescribeGuard.Server.Tests;
 /// </summary>
 public sealed class RawFrameTests : IAsyncLifetime
 {
+    private const string CheckMethod = "/prescribeguard.v1.PrescriptionGuard/CheckPrescription";
     private GuardServer _server = null!;
-    private HttpClient _http = null!;
+    private RawGrpc _raw = null!;
 
     public async Task InitializeAsync()
     {
         _server = await GuardServer.StartAsync();
-        _http = new HttpClient { BaseAddress = _server.Address };
+        _raw = new RawGrpc(_server.Address);
     }
 
     public async Task DisposeAsync()
     {
-        _http.Dispose();
+        _raw.Dispose();
         await _server.DisposeAsync();
     }
 
@@ -41,63 +40,26 @@ public sealed class RawFrameTests : IAsyncLifetime
     [MemberData(nameof(Payloads))]
     public async Task Malformed_frames_get_a_deliberate_status(string kind, byte[] payload)
     {
-        var status = await SendFrameAsync(Frame(payload));
+        var (status, message) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame(payload));
 
-        Assert.True(status is "3" or "16", $"{kind}: grpc-status {status}");
+        Assert.True(status is "3" or "16", $"{kind}: grpc-status {status} {message}");
         var healthy = await _server.Client().CheckPrescriptionAsync(Requests.CleanCheck(_server.Time.GetUtcNow(), "after-" + kind.Replace(' ', '-')));
         Assert.Equal(Outcome.Allow, healthy.Outcome);
     }
 
     [Fact]
-    public async Task Frame_claiming_more_bytes_than_sent_is_refused()
+    public async Task Frame_claiming_more_bytes_than_sent_is_invalid()
     {
-        var frame = Frame([0x0A, 0x01, 0x41]);
-        frame[4] = 0x40; // claims 64 bytes, carries 3
-        var status = await SendFrameAsync(frame);
-        Assert.True(status is "3", $"grpc-status {status} {LastMessage}");
+        var (status, message) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));
+
+        Assert.True(status == "3", $"grpc-status {status} {message}");
     }
 
     [Fact]
     public async Task Oversized_message_is_resource_exhausted()
     {
-        var status = await SendFrameAsync(Frame(new byte[512 * 1024]));
+        var (status, _) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame(new byte[512 * 1024]));
+
         Assert.Equal("8", status);
-    }
-
-    private string LastMessage { get; set; } = string.Empty;
-
-    private static byte[] Frame(byte[] payload)
-    {
-        var frame = new byte[5 + payload.Length];
-        frame[1] = (byte)(payload.Length >> 24);
-        frame[2] = (byte)(payload.Length >> 16);
-        frame[3] = (byte)(payload.Length >> 8);
-        frame[4] = (byte)payload.Length;
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
-
-    private async Task<string> SendFrameAsync(byte[] frame)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/prescribeguard.v1.PrescriptionGuard/CheckPrescription")
-        {
-            Content = new ByteArrayContent(frame),
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-        request.Headers.Add("x-platform-id", "platform-a");
-        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
-        using var response = await _http.SendAsync(request);
-        LastMessage = response.Headers.TryGetValues("grpc-message", out var hm) ? hm.Single() : response.TrailingHeaders.TryGetValues("grpc-message", out var tm) ? tm.Single() : string.Empty;
-        await response.Content.ReadAsByteArrayAsync();
-        if (response.TrailingHeaders.TryGetValues("grpc-status", out var trailer))
-        {
-            return trailer.Single();
-        }
-
-        return response.Headers.TryGetValues("grpc-status", out var header)
-            ? header.Single()
-            : $"missing (HTTP {(int)response.StatusCode} {response.Version}; {response.Headers}; {response.Content.Headers})";
     }
 }

@@ -1,0 +1,14 @@
+namespace PrescribeGuard.Ledger.Audit;
+
+/// <summary>What an audit link vouches for.</summary>
+public static class AuditKind
+{
+    /// <summary>A decision as answered (its immutable fields and the reply's bytes).</summary>
+    public const string Decision = "decision";
+
+    /// <summary>A recorded prescription, with the decision it confirmed and any override reason.</summary>
+    public const string Prescription = "prescription";
+
+    /// <summary>A decision's reservation released by its platform.</summary>
+    public const string Release = "release";
+}

@@ -1,0 +1,9 @@
+namespace PrescribeGuard.Ledger.Audit;
+
+/// <summary>The result of walking the chain: how many links held, and the first that did not.</summary>
+public sealed record AuditVerification(long LinksVerified, AuditBreak? FirstBreak)
+{
+    public bool IsIntact => FirstBreak is null;
+}
+
+public sealed record AuditBreak(long Sequence, string Kind, string RecordId, string Reason);
