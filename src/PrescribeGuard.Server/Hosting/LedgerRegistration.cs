@@ -1,15 +1,21 @@
 using Microsoft.Extensions.Options;
 using PrescribeGuard.Ledger;
 using PrescribeGuard.Ledger.Caching;
+using PrescribeGuard.Ledger.Postgres;
 using PrescribeGuard.Ledger.Sql;
 using PrescribeGuard.Ledger.Sqlite;
 using PrescribeGuard.Server.Configuration;
 
 namespace PrescribeGuard.Server.Hosting;
 
-/// <summary>Chooses the ledger's store from configuration.</summary>
+/// <summary>
+/// Chooses the ledger's store from configuration: Ledger:Provider when it is set, else postgres
+/// when ConnectionStrings:Ledger is set, else the embedded sqlite file.
+/// </summary>
 public static class LedgerRegistration
 {
+    public const string ConnectionStringName = "Ledger";
+
     public static IServiceCollection AddGuardLedger(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<LedgerOptions>(configuration.GetSection(LedgerOptions.Section));
@@ -17,10 +23,13 @@ public static class LedgerRegistration
         {
             var ledger = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
             var guard = provider.GetRequiredService<IOptions<GuardOptions>>().Value;
-            return ledger.Provider.ToLowerInvariant() switch
+            var connectionString = configuration.GetConnectionString(ConnectionStringName);
+            var chosen = ChooseProvider(configuration[$"{LedgerOptions.Section}:{nameof(LedgerOptions.Provider)}"], connectionString);
+            return chosen switch
             {
                 "sqlite" => CreateSqlite(guard, ledger),
-                _ => throw new InvalidOperationException($"Ledger:Provider '{ledger.Provider}' is not supported (use sqlite)"),
+                "postgres" => CreatePostgres(connectionString),
+                _ => throw new InvalidOperationException($"Ledger:Provider '{chosen}' is not supported (use sqlite or postgres)"),
             };
         });
         services.AddSingleton<IGuardLedger>(provider => new SqlGuardLedger(
@@ -28,9 +37,22 @@ public static class LedgerRegistration
         return services;
     }
 
+    /// <summary>The explicit provider, lower-cased; without one, postgres if a connection string is given, else sqlite.</summary>
+    public static string ChooseProvider(string? configuredProvider, string? connectionString) =>
+        !string.IsNullOrWhiteSpace(configuredProvider) ? configuredProvider.Trim().ToLowerInvariant()
+        : !string.IsNullOrWhiteSpace(connectionString) ? "postgres"
+        : "sqlite";
+
     private static SqliteDialect CreateSqlite(GuardOptions guard, LedgerOptions ledger)
     {
         Directory.CreateDirectory(guard.DataDirectory);
         return new SqliteDialect(Path.Combine(guard.DataDirectory, ledger.SqliteFileName));
     }
+
+    private static PostgresDialect CreatePostgres(string? connectionString) =>
+        string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                "Ledger:Provider is postgres but no connection string is configured: set ConnectionStrings:Ledger " +
+                "(environment: ConnectionStrings__Ledger), e.g. Host=db;Port=5432;Database=prescribeguard;Username=guard;Password=...")
+            : new PostgresDialect(connectionString);
 }

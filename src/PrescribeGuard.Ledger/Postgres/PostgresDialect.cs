@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using System.Data;
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using Npgsql;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Sql;
+
+namespace PrescribeGuard.Ledger.Postgres;
+
+/// <summary>
+/// The shared ledger: one PostgreSQL database behind any number of guard instances. Checks and
+/// writes for one patient are serialised by a transaction-scoped advisory lock on a key derived
+/// from the patient key, so instances need no writer gate of their own. Connection failures are
+/// bounded by short connect and command timeouts, and a broken connection empties the pool so that
+/// the first call after the server returns does not draw a dead connection.
+/// </summary>
+public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposable
+{
+    public const int DefaultConnectTimeoutSeconds = 3;
+    public const int DefaultCommandTimeoutSeconds = 5;
+
+    private static readonly byte[] LockKeyPrefix = "prescribeguard/patient/"u8.ToArray();
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly StateChangeEventHandler _onStateChange;
+
+    public PostgresDialect(string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        _dataSource = NpgsqlDataSource.Create(WithBoundedTimeouts(connectionString));
+        _onStateChange = OnStateChange;
+        Migrations = LedgerSchema.Migrations("BIGINT", "DOUBLE PRECISION", "BYTEA");
+    }
+
+    public string Name => "postgres";
+
+    public IReadOnlyList<string> Migrations { get; }
+
+    /// <summary>
+    /// The connection string with Timeout (connect) and Command Timeout set to short defaults,
+    /// unless it sets them itself: a ledger that cannot answer should fail fast, not hang a check.
+    /// </summary>
+    public static string WithBoundedTimeouts(string connectionString)
+    {
+        var configured = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
+            .Cast<string>()
+            .Select(key => key.Replace(" ", string.Empty, StringComparison.Ordinal).ToUpperInvariant())
+            .ToHashSet(StringComparer.Ordinal);
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!configured.Contains("TIMEOUT"))
+        {
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
+
+        if (!configured.Contains("COMMANDTIMEOUT"))
+        {
+            builder.CommandTimeout = DefaultCommandTimeoutSeconds;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>A stable 64-bit advisory lock key: the first 8 bytes of SHA-256 over a prefix and the patient key.</summary>
+    public static long LockKey(PatientKey patientKey)
+    {
+        var key = Encoding.UTF8.GetBytes(patientKey.Value);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData([.. LockKeyPrefix, .. key], hash);
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection;
+        try
+        {
+            connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            // The server is unreachable: whatever sits idle in the pool is dead too.
+            _dataSource.Clear();
+            throw;
+        }
+
+        connection.StateChange += _onStateChange;
+        return connection;
+    }
+
+    public ValueTask<IAsyncDisposable> EnterWriterAsync(CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable>(NoWriterGate.Instance);
+
+    public async Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
+            .With("@lock_key", LockKey(patientKey));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public bool IsDuplicateKey(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    public void Dispose() => _dataSource.Dispose();
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    // A connection that breaks (server stopped or restarted, network cut) usually means every idle
+    // one in the pool is dead as well; dropping them lets the next call open a fresh connection.
+    private void OnStateChange(object? sender, StateChangeEventArgs e)
+    {
+        if (e.CurrentState == ConnectionState.Closed && sender is NpgsqlConnection { FullState: ConnectionState.Broken })
+        {
+            _dataSource.Clear();
+        }
+    }
+
+    private sealed class NoWriterGate : IAsyncDisposable
+    {
+        public static readonly NoWriterGate Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

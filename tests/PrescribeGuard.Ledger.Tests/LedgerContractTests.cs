@@ -1,0 +1,472 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Extensions.Caching.Memory;
+using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.Evaluation;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Prescribing;
+using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger.Caching;
+using PrescribeGuard.Ledger.Records;
+using PrescribeGuard.Ledger.Sql;
+using static PrescribeGuard.Ledger.Tests.LedgerData;
+
+namespace PrescribeGuard.Ledger.Tests;
+
+/// <summary>
+/// What every store behind <see cref="SqlGuardLedger"/> must do, run once per store by a subclass.
+/// Tests of a class share one store, so each works on its own new patients and ids.
+/// </summary>
+public abstract class LedgerContractTests : IAsyncLifetime
+{
+    private readonly List<ILedgerDialect> _extraStores = [];
+
+    /// <summary>The store the tests of this class share; created by the subclass's fixture.</summary>
+    protected abstract ILedgerDialect SharedStore { get; }
+
+    /// <summary>The ledger over <see cref="SharedStore"/>, migrated, without a history cache.</summary>
+    protected SqlGuardLedger Ledger { get; private set; } = null!;
+
+    /// <summary>A new, empty store reached through <paramref name="instances"/> dialects, as that many guard instances would.</summary>
+    protected abstract Task<IReadOnlyList<ILedgerDialect>> CreateDialectsOverNewStoreAsync(int instances);
+
+    public async Task InitializeAsync()
+    {
+        Ledger = new SqlGuardLedger(SharedStore, new NoHistoryCache());
+        await Ledger.MigrateAsync(CancellationToken.None);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var dialect in _extraStores)
+        {
+            if (dialect is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync();
+            }
+            else if (dialect is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Dialects disposed after the test.</summary>
+    protected async Task<IReadOnlyList<ILedgerDialect>> NewStoreAsync(int instances)
+    {
+        var dialects = await CreateDialectsOverNewStoreAsync(instances);
+        _extraStores.AddRange(dialects);
+        return dialects;
+    }
+
+    [Fact]
+    public async Task Migrating_again_is_a_no_op_that_keeps_the_data()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+
+        await Ledger.MigrateAsync(CancellationToken.None);
+        await new SqlGuardLedger(SharedStore, new NoHistoryCache()).MigrateAsync(CancellationToken.None);
+
+        var (rows, version) = await SchemaVersionsAsync(SharedStore);
+        Assert.Equal(SharedStore.Migrations.Count, rows);
+        Assert.Equal(SharedStore.Migrations.Count, version);
+        var audited = await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None);
+        Assert.NotNull(audited);
+        Assert.Single((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+    }
+
+    [Fact]
+    public async Task Two_instances_migrating_a_new_store_at_once_both_succeed_and_migrate_once()
+    {
+        var dialects = await NewStoreAsync(instances: 2);
+
+        await Task.WhenAll(dialects.Select(dialect =>
+            Task.Run(() => new SqlGuardLedger(dialect, new NoHistoryCache()).MigrateAsync(CancellationToken.None))));
+
+        var (rows, version) = await SchemaVersionsAsync(dialects[0]);
+        Assert.Equal(dialects[0].Migrations.Count, rows);
+        Assert.Equal(dialects[0].Migrations.Count, version);
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await new SqlGuardLedger(dialects[1], new NoHistoryCache())
+            .DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        Assert.NotNull(await new SqlGuardLedger(dialects[0], new NoHistoryCache()).GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Decide_commits_the_decision_and_replays_it_for_the_same_request_and_fingerprint()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var calls = 0;
+        DecisionRecord Decide(PatientHistory history)
+        {
+            Interlocked.Increment(ref calls);
+            return Decision(request, Now, reserve: true);
+        }
+
+        var first = await Ledger.DecideAsync(request, Decide, CancellationToken.None);
+        var again = await Ledger.DecideAsync(request with { }, Decide, CancellationToken.None);
+
+        Assert.False(first.Replayed);
+        Assert.True(again.Replayed);
+        Assert.Equal(1, calls);
+        AssertSameDecision(first.Decision, again.Decision);
+        AssertSameDecision(first.Decision, (await Ledger.GetDecisionAsync(first.Decision.DecisionId, CancellationToken.None))!);
+    }
+
+    [Fact]
+    public async Task Decide_with_a_used_request_id_and_another_fingerprint_is_already_exists()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        var changed = request with { RequestFingerprint = "check-fp-2" };
+        var called = false;
+
+        await FailsWith(GuardErrorKind.AlreadyExists, "REQUEST_ID_REUSED", () =>
+            Ledger.DecideAsync(changed, _ =>
+            {
+                called = true;
+                return Decision(changed, Now, reserve: true);
+            }, CancellationToken.None));
+
+        Assert.False(called);
+        Assert.Single((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+    }
+
+    [Fact]
+    public async Task Decide_that_throws_commits_nothing()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "PRESCRIPTION_NOT_FOUND", () =>
+            Ledger.DecideAsync(request, _ => throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "no such prescription"), CancellationToken.None));
+
+        var retried = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None);
+        Assert.False(retried.Replayed);
+    }
+
+    [Fact]
+    public async Task History_round_trips_every_field_of_every_kind_of_entry()
+    {
+        var patient = NewPatient();
+        var prescription = Prescription(patient, NewId("rx"), Now.AddDays(-40), imported: true, medication: Nasal);
+        var recent = Prescription(patient, NewId("rx"), Now.AddDays(-10));
+        var dispense = Dispense(patient, recent.Entry.PrescriptionId, NewId("fill"), Now.AddDays(-9), fillNumber: 1);
+        var evaluation = Encounter(patient, NewId("enc"), Now.AddDays(-50), bloodPressure: null, medication: null);
+        var administration = Encounter(patient, NewId("enc"), Now.AddDays(-20), new BloodPressure(131, 84, Now.AddDays(-20).AddMinutes(-5)), Nasal);
+        Assert.Equal(WriteResult.Created, await Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordPrescriptionAsync(recent, Now, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordDispenseAsync(dispense, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordEncounterAsync(evaluation, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordEncounterAsync(administration, CancellationToken.None));
+        var request = Request(patient, platformId: PlatformB);
+        var reserved = await Ledger.DecideAsync(request, _ => Decision(request, Now.AddMinutes(-1), reserve: true, Nasal), CancellationToken.None);
+        var unrelated = NewPatient();
+        await Ledger.RecordEncounterAsync(Encounter(unrelated, NewId("enc"), Now, null, null), CancellationToken.None);
+
+        var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
+
+        Assert.Equal([prescription.Entry, recent.Entry], history.Prescriptions);
+        Assert.Equal([dispense.Entry], history.Dispenses);
+        Assert.Equal([evaluation.Entry, administration.Entry], history.Encounters);
+        Assert.Equal([reserved.Decision.Reservation!], history.Reservations);
+        Assert.Equal(Now.AddMinutes(-1) + ReservationTtl, history.Reservations[0].ExpiresAt);
+
+        // The history a check decides on is the same one.
+        PatientHistory? seen = null;
+        var next = Request(patient);
+        await Ledger.DecideAsync(next, h =>
+        {
+            seen = h;
+            return Decision(next, Now, reserve: false);
+        }, CancellationToken.None);
+        Assert.NotNull(seen);
+        Assert.Equal(history.Prescriptions, seen.Prescriptions);
+        Assert.Equal(history.Dispenses, seen.Dispenses);
+        Assert.Equal(history.Encounters, seen.Encounters);
+        Assert.Equal(history.Reservations, seen.Reservations);
+    }
+
+    [Fact]
+    public async Task A_new_patient_has_an_empty_history()
+    {
+        var history = await Ledger.LoadHistoryAsync(NewPatient(), CancellationToken.None);
+
+        Assert.Empty(history.Prescriptions);
+        Assert.Empty(history.Dispenses);
+        Assert.Empty(history.Encounters);
+        Assert.Empty(history.Reservations);
+    }
+
+    [Fact]
+    public async Task Recording_the_prescription_of_a_reservation_confirms_it_and_it_leaves_the_history()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        var prescription = Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId);
+
+        var result = await Ledger.RecordPrescriptionAsync(prescription, Now.AddMinutes(5), CancellationToken.None);
+
+        Assert.Equal(WriteResult.Created, result);
+        var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
+        Assert.Empty(history.Reservations);
+        Assert.Equal([prescription.Entry], history.Prescriptions);
+        var audited = await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None);
+        Assert.Equal(ReservationState.Confirmed, audited!.ReservationState);
+        Assert.Equal(prescription.Entry.PrescriptionId, audited.ConfirmedPrescriptionId);
+
+        // The same record again is a repeat; a second prescription on the same decision is not.
+        Assert.Equal(WriteResult.Unchanged, await Ledger.RecordPrescriptionAsync(prescription, Now.AddMinutes(6), CancellationToken.None));
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_ALREADY_CONFIRMED", () =>
+            Ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId), Now.AddMinutes(6), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Releasing_a_decision_frees_its_reservation_once()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        var decisionId = decided.Decision.DecisionId;
+
+        await FailsWith(GuardErrorKind.NotFound, "DECISION_NOT_FOUND", () =>
+            Ledger.ReleaseDecisionAsync(PlatformB, decisionId, Now.AddMinutes(1), CancellationToken.None));
+        await FailsWith(GuardErrorKind.NotFound, "DECISION_NOT_FOUND", () =>
+            Ledger.ReleaseDecisionAsync(PlatformA, NewId("dec"), Now.AddMinutes(1), CancellationToken.None));
+        var released = await Ledger.ReleaseDecisionAsync(PlatformA, decisionId, Now.AddMinutes(1), CancellationToken.None);
+        var again = await Ledger.ReleaseDecisionAsync(PlatformA, decisionId, Now.AddMinutes(2), CancellationToken.None);
+
+        Assert.True(released.Released);
+        Assert.Equal(patient, released.PatientKey);
+        Assert.False(again.Released);
+        Assert.Empty((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        Assert.Equal(ReservationState.Released, (await Ledger.GetDecisionAsync(decisionId, CancellationToken.None))!.ReservationState);
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_RELEASED", () =>
+            Ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, decisionId), Now.AddMinutes(3), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Releasing_a_confirmed_decision_is_a_failed_precondition()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        await Ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId), Now, CancellationToken.None);
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_ALREADY_CONFIRMED", () =>
+            Ledger.ReleaseDecisionAsync(PlatformA, decided.Decision.DecisionId, Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_expired_reservation_cannot_be_confirmed_and_nothing_is_recorded()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        var prescription = Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId);
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_EXPIRED", () =>
+            Ledger.RecordPrescriptionAsync(prescription, Now + ReservationTtl, CancellationToken.None));
+
+        Assert.Empty((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Prescriptions);
+        Assert.Equal(ReservationState.Pending, (await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
+        var released = await Ledger.ReleaseDecisionAsync(PlatformA, decided.Decision.DecisionId, Now + ReservationTtl, CancellationToken.None);
+        Assert.False(released.Released);
+    }
+
+    [Fact]
+    public async Task A_prescription_citing_a_denied_or_unknown_decision_is_refused()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var denied = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None);
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "DECISION_DENIED", () =>
+            Ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, denied.Decision.DecisionId), Now, CancellationToken.None));
+        await FailsWith(GuardErrorKind.FailedPrecondition, "DECISION_NOT_FOUND", () =>
+            Ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, NewId("dec")), Now, CancellationToken.None));
+        await FailsWith(GuardErrorKind.FailedPrecondition, "DECISION_PATIENT_MISMATCH", () =>
+            Ledger.RecordPrescriptionAsync(Prescription(NewPatient(), NewId("rx"), Now, denied.Decision.DecisionId), Now, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_dispense_of_an_unknown_prescription_is_prescription_not_found()
+    {
+        var patient = NewPatient();
+        var owner = NewPatient();
+        var prescription = Prescription(owner, NewId("rx"), Now.AddDays(-1));
+        await Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None);
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "PRESCRIPTION_NOT_FOUND", () =>
+            Ledger.RecordDispenseAsync(Dispense(patient, NewId("rx"), NewId("fill"), Now), CancellationToken.None));
+        await FailsWith(GuardErrorKind.FailedPrecondition, "PRESCRIPTION_PATIENT_MISMATCH", () =>
+            Ledger.RecordDispenseAsync(Dispense(patient, prescription.Entry.PrescriptionId, NewId("fill"), Now), CancellationToken.None));
+
+        Assert.Empty((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Dispenses);
+    }
+
+    [Fact]
+    public async Task Repeating_a_record_is_unchanged_and_reusing_its_id_for_other_content_is_already_exists()
+    {
+        var patient = NewPatient();
+        var prescription = Prescription(patient, NewId("rx"), Now.AddDays(-1));
+        var dispense = Dispense(patient, prescription.Entry.PrescriptionId, NewId("fill"), Now);
+        var encounter = Encounter(patient, NewId("enc"), Now, new BloodPressure(120, 80, Now), null);
+        Assert.Equal(WriteResult.Created, await Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordDispenseAsync(dispense, CancellationToken.None));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordEncounterAsync(encounter, CancellationToken.None));
+
+        Assert.Equal(WriteResult.Unchanged, await Ledger.RecordPrescriptionAsync(prescription, Now.AddMinutes(1), CancellationToken.None));
+        Assert.Equal(WriteResult.Unchanged, await Ledger.RecordDispenseAsync(dispense, CancellationToken.None));
+        Assert.Equal(WriteResult.Unchanged, await Ledger.RecordEncounterAsync(encounter, CancellationToken.None));
+        await FailsWith(GuardErrorKind.AlreadyExists, "PRESCRIPTION_ID_REUSED", () =>
+            Ledger.RecordPrescriptionAsync(prescription with { Fingerprint = "rx-fp-2" }, Now, CancellationToken.None));
+        await FailsWith(GuardErrorKind.AlreadyExists, "DISPENSE_ID_REUSED", () =>
+            Ledger.RecordDispenseAsync(dispense with { Fingerprint = "dispense-fp-2" }, CancellationToken.None));
+        await FailsWith(GuardErrorKind.AlreadyExists, "ENCOUNTER_ID_REUSED", () =>
+            Ledger.RecordEncounterAsync(encounter with { Fingerprint = "encounter-fp-2" }, CancellationToken.None));
+
+        var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
+        Assert.Single(history.Prescriptions);
+        Assert.Single(history.Dispenses);
+        Assert.Single(history.Encounters);
+    }
+
+    [Fact]
+    public async Task GetDecision_returns_the_stored_payload_bytes_and_null_for_an_unknown_id()
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var record = Decision(request, Now, reserve: false);
+        await Ledger.DecideAsync(request, _ => record, CancellationToken.None);
+
+        var audited = await Ledger.GetDecisionAsync(record.DecisionId, CancellationToken.None);
+
+        Assert.NotNull(audited);
+        Assert.Equal(record.Payload, audited.Payload);
+        AssertSameDecision(record, audited);
+        Assert.Null(await Ledger.GetDecisionAsync(NewId("dec"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Fifty_concurrent_decisions_for_one_patient_reserve_exactly_once()
+    {
+        var patient = NewPatient();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() =>
+        {
+            var request = Request(patient, $"req-{i}");
+            return Ledger.DecideAsync(
+                request,
+                history => Decision(request, Now, reserve: history.Reservations.Count == 0),
+                CancellationToken.None);
+        })));
+
+        Assert.Single(results, r => r.Decision.Reservation is not null);
+        Assert.Equal(49, results.Count(r => r.Decision.Outcome == Outcome.Deny));
+        Assert.Single((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        Assert.Equal(50, results.Select(r => r.Decision.DecisionId).Distinct().Count());
+        foreach (var result in results)
+        {
+            Assert.NotNull(await Ledger.GetDecisionAsync(result.Decision.DecisionId, CancellationToken.None));
+        }
+    }
+
+    [Fact]
+    public async Task A_cached_history_is_used_until_a_write_bumps_the_revision_then_read_again()
+    {
+        var patient = NewPatient();
+        var cache = new CountingCache(new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)));
+        var instanceA = new SqlGuardLedger(SharedStore, cache);
+        var instanceB = new SqlGuardLedger(SharedStore, new NoHistoryCache());
+        var seen = new List<PatientHistory>();
+        async Task CheckOnA(bool reserve)
+        {
+            var request = Request(patient);
+            await instanceA.DecideAsync(request, history =>
+            {
+                seen.Add(history);
+                return Decision(request, Now, reserve);
+            }, CancellationToken.None);
+        }
+
+        await CheckOnA(reserve: true);
+        await CheckOnA(reserve: false);
+        Assert.Equal(1, cache.Hits);
+        Assert.Single(seen[1].Reservations);
+
+        // Another instance writes: A's cache is not told, but the revision in the ledger moved.
+        var encounter = Encounter(patient, NewId("enc"), Now.AddDays(-1), new BloodPressure(118, 76, Now.AddDays(-1)), Troches);
+        await instanceB.RecordEncounterAsync(encounter, CancellationToken.None);
+        await CheckOnA(reserve: false);
+
+        Assert.Equal(1, cache.Hits);
+        Assert.Equal([encounter.Entry], seen[2].Encounters);
+        Assert.Single(seen[2].Reservations);
+
+        // And the history read again is cached for the next check.
+        await CheckOnA(reserve: false);
+        Assert.Equal(2, cache.Hits);
+        Assert.Equal([encounter.Entry], seen[3].Encounters);
+    }
+
+    private static void AssertSameDecision(DecisionRecord expected, DecisionRecord actual)
+    {
+        Assert.Equal(expected.DecisionId, actual.DecisionId);
+        Assert.Equal(expected.PlatformId, actual.PlatformId);
+        Assert.Equal(expected.RequestId, actual.RequestId);
+        Assert.Equal(expected.RequestFingerprint, actual.RequestFingerprint);
+        Assert.Equal(expected.PatientKey, actual.PatientKey);
+        Assert.Equal(expected.Outcome, actual.Outcome);
+        Assert.Equal(expected.DryRun, actual.DryRun);
+        Assert.Equal(expected.PolicyVersion, actual.PolicyVersion);
+        Assert.Equal(expected.EvaluatedAt, actual.EvaluatedAt);
+        Assert.Equal(expected.Reservation, actual.Reservation);
+        Assert.Equal(expected.ReservationState, actual.ReservationState);
+        Assert.Equal(expected.ConfirmedPrescriptionId, actual.ConfirmedPrescriptionId);
+        Assert.Equal(expected.Payload, actual.Payload);
+    }
+
+    private static async Task<(long Rows, long Version)> SchemaVersionsAsync(ILedgerDialect dialect)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MAX(version) FROM ledger_schema";
+        await using DbDataReader reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (
+            Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),
+            Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture));
+    }
+
+    private sealed class CountingCache(IHistoryCache inner) : IHistoryCache
+    {
+        private int _hits;
+
+        public int Hits => _hits;
+
+        public async ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken)
+        {
+            var history = await inner.GetAsync(patientKey, revision, cancellationToken);
+            if (history is not null)
+            {
+                Interlocked.Increment(ref _hits);
+            }
+
+            return history;
+        }
+
+        public ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken) =>
+            inner.SetAsync(patientKey, revision, history, cancellationToken);
+
+        public ValueTask InvalidateAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
+            inner.InvalidateAsync(patientKey, cancellationToken);
+    }
+}
