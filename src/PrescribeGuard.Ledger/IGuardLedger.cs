@@ -34,4 +34,7 @@ public interface IGuardLedger
     Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken);
 
     Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken);
+
+    /// <summary>Walks the audit chain and recomputes every audited record's hash; names the first broken link.</summary>
+    Task<Audit.AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken);
 }

@@ -23,22 +23,28 @@ public sealed class BloodPressureRule : IRule
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
         // The platform's own latest reading competes with readings taken at any recorded encounter.
-        var readings = context.Encounters
-            .Where(e => e.BloodPressure is not null)
-            .Select(e => new Reading(e.BloodPressure!, e))
-            .Append(context.Check.Patient.LatestBloodPressure is { } reported ? new Reading(reported, null) : null)
-            .OfType<Reading>()
-            .Where(r => r.Value.MeasuredAt <= context.Now)
-            .ToArray();
-        var latest = readings.MaxBy(r => r.Value.MeasuredAt);
+        var recentSince = context.Now - settings.Days(HomeUseMaxReadingAgeDays);
+        Reading? latest = null;
+        var anyRecent = false;
+        foreach (var recorded in context.Encounters)
+        {
+            if (recorded.BloodPressure is { } measured && measured.MeasuredAt <= context.Now)
+            {
+                Consider(new Reading(measured, recorded), ref latest, ref anyRecent, recentSince);
+            }
+        }
+
+        if (context.Check.Patient.LatestBloodPressure is { } reported && reported.MeasuredAt <= context.Now)
+        {
+            Consider(new Reading(reported, null), ref latest, ref anyRecent, recentSince);
+        }
 
         var alertSystolic = settings.IntParameter(AlertSystolic);
         var alertDiastolic = settings.IntParameter(AlertDiastolic);
         var elevated = latest is { Value: var bp } && (bp.Systolic >= alertSystolic || bp.Diastolic >= alertDiastolic);
         var uncontrolled = context.Check.Patient.RiskFactors.Contains(RiskFactor.UncontrolledHypertension);
         var maxAgeDays = settings.Parameter(HomeUseMaxReadingAgeDays);
-        var recentSince = context.Now - settings.Days(HomeUseMaxReadingAgeDays);
-        var missingRecent = context.IsHomeUse && !readings.Any(r => r.Value.MeasuredAt >= recentSince);
+        var missingRecent = context.IsHomeUse && !anyRecent;
         if (!elevated && !uncontrolled && !missingRecent)
         {
             return null;
@@ -47,7 +53,7 @@ public sealed class BloodPressureRule : IRule
         var reasons = new List<string>();
         if (elevated)
         {
-            var reading = latest!.Value;
+            var reading = latest!.Value.Value;
             reasons.Add(Invariant($"The latest reading, {reading.Systolic}/{reading.Diastolic} mmHg, is at or above {alertSystolic}/{alertDiastolic}."));
         }
 
@@ -70,5 +76,16 @@ public sealed class BloodPressureRule : IRule
             latest?.Encounter is { } encounter ? [RuleContext.Evidence(encounter)] : []);
     }
 
-    private sealed record Reading(BloodPressure Value, EncounterEntry? Encounter);
+    /// <summary>Keeps the first of the latest readings, as MaxBy did.</summary>
+    private static void Consider(Reading reading, ref Reading? latest, ref bool anyRecent, DateTimeOffset recentSince)
+    {
+        if (latest is null || reading.Value.MeasuredAt > latest.Value.Value.MeasuredAt)
+        {
+            latest = reading;
+        }
+
+        anyRecent |= reading.Value.MeasuredAt >= recentSince;
+    }
+
+    private readonly record struct Reading(BloodPressure Value, EncounterEntry? Encounter);
 }

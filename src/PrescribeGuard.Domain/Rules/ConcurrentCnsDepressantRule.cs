@@ -1,3 +1,4 @@
+using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
 using static System.FormattableString;
@@ -13,10 +14,16 @@ public sealed class ConcurrentCnsDepressantRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        var depressants = context.Prescriptions
-            .Where(p => p.Medication.DrugClass.IsCnsDepressant() && context.IsActive(p))
-            .ToArray();
-        if (depressants.Length == 0)
+        List<PrescriptionEntry>? depressants = null;
+        foreach (var prescription in context.Prescriptions)
+        {
+            if (prescription.Medication.DrugClass.IsCnsDepressant() && context.IsActive(prescription))
+            {
+                (depressants ??= []).Add(prescription);
+            }
+        }
+
+        if (depressants is null)
         {
             return null;
         }
@@ -24,7 +31,7 @@ public sealed class ConcurrentCnsDepressantRule : IRule
         var classes = string.Join(", ", depressants.Select(p => p.Medication.DrugClass).Distinct().Order());
         return new RuleHit(
             $"Active CNS depressant prescription: {classes}",
-            Invariant($"{depressants.Length} active prescription(s) of {classes} on record; combined with ketamine they deepen sedation and depress breathing."),
+            Invariant($"{depressants.Count} active prescription(s) of {classes} on record; combined with ketamine they deepen sedation and depress breathing."),
             depressants.Select(RuleContext.Evidence).ToArray());
     }
 }

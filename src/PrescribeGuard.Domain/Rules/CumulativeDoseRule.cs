@@ -32,16 +32,30 @@ public sealed class CumulativeDoseRule : IRule
         var evidence = new List<EvidenceRef>();
         var totalMg = 0.0;
 
-        foreach (var prescription in context.Prescriptions.Where(p => IsHomeKetamine(p.Medication)))
+        foreach (var prescription in context.Prescriptions)
         {
-            var dispensed = context.DispensesOf(prescription).Where(d => d.DispensedAt >= since).ToArray();
-            if (dispensed.Length > 0)
+            if (!IsHomeKetamine(prescription.Medication))
             {
-                totalMg += dispensed.Sum(d => d.TotalMg);
-                evidence.Add(RuleContext.Evidence(prescription));
-                evidence.AddRange(dispensed.Select(RuleContext.Evidence));
+                continue;
             }
-            else if (prescription.IssuedAt >= since && !context.IsRefillTarget(prescription))
+
+            var filled = false;
+            foreach (var dispense in context.Dispenses)
+            {
+                if (dispense.DispensedAt >= since && RuleContext.IsOf(dispense, prescription))
+                {
+                    if (!filled)
+                    {
+                        evidence.Add(RuleContext.Evidence(prescription));
+                        filled = true;
+                    }
+
+                    totalMg += dispense.TotalMg;
+                    evidence.Add(RuleContext.Evidence(dispense));
+                }
+            }
+
+            if (!filled && prescription.IssuedAt >= since && !context.IsRefillTarget(prescription))
             {
                 // An unfilled prescription still counts as intended supply; a refill target's pending
                 // fill is this request itself, counted below.
@@ -51,15 +65,23 @@ public sealed class CumulativeDoseRule : IRule
         }
 
         // A fill whose prescription never reached the guard (e.g. from PDMP data) still went to the patient.
-        var orphans = context.Dispenses
-            .Where(d => d.DispensedAt >= since && !context.Prescriptions.Any(p => p.PlatformId == d.PlatformId && p.PrescriptionId == d.PrescriptionId))
-            .ToArray();
-        totalMg += orphans.Sum(d => d.TotalMg);
-        evidence.AddRange(orphans.Select(RuleContext.Evidence));
+        foreach (var dispense in context.Dispenses)
+        {
+            if (dispense.DispensedAt >= since && context.FindPrescription(dispense.PlatformId, dispense.PrescriptionId) is null)
+            {
+                totalMg += dispense.TotalMg;
+                evidence.Add(RuleContext.Evidence(dispense));
+            }
+        }
 
-        var reservations = context.PendingReservations.Where(r => IsHomeKetamine(r.Medication)).ToArray();
-        totalMg += reservations.Sum(r => r.Medication.TotalMg);
-        evidence.AddRange(reservations.Select(RuleContext.Evidence));
+        foreach (var reservation in context.PendingReservations)
+        {
+            if (IsHomeKetamine(reservation.Medication))
+            {
+                totalMg += reservation.Medication.TotalMg;
+                evidence.Add(RuleContext.Evidence(reservation));
+            }
+        }
 
         totalMg += context.Medication.TotalMg;
         var maxTotalMg = settings.Parameter(MaxTotalMg);

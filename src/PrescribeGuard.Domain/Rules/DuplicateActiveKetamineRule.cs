@@ -1,3 +1,4 @@
+using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
 using static System.FormattableString;
@@ -17,24 +18,38 @@ public sealed class DuplicateActiveKetamineRule : IRule
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
         // A refill continues its own prescription rather than duplicating it.
-        var prescriptions = context.Prescriptions
-            .Where(p => p.Medication.DrugClass.IsKetamine() && context.IsActive(p) && !context.IsRefillTarget(p))
-            .ToArray();
-        var reservations = context.PendingReservations
-            .Where(r => r.Medication.DrugClass.IsKetamine())
-            .ToArray();
-        if (prescriptions.Length == 0 && reservations.Length == 0)
+        List<PrescriptionEntry>? prescriptions = null;
+        foreach (var prescription in context.Prescriptions)
+        {
+            if (prescription.Medication.DrugClass.IsKetamine() && !context.IsRefillTarget(prescription) && context.IsActive(prescription))
+            {
+                (prescriptions ??= []).Add(prescription);
+            }
+        }
+
+        List<ReservationEntry>? reservations = null;
+        foreach (var reservation in context.PendingReservations)
+        {
+            if (reservation.Medication.DrugClass.IsKetamine())
+            {
+                (reservations ??= []).Add(reservation);
+            }
+        }
+
+        if (prescriptions is null && reservations is null)
         {
             return null;
         }
 
+        prescriptions ??= [];
+        reservations ??= [];
         var platforms = prescriptions.Select(p => p.PlatformId)
             .Concat(reservations.Select(r => r.PlatformId))
             .Distinct(StringComparer.Ordinal)
             .Count();
         return new RuleHit(
             "Another ketamine prescription is active or pending for this patient",
-            Invariant($"{prescriptions.Length} active ketamine prescription(s) and {reservations.Length} pending reservation(s) on {platforms} platform(s) overlap this request."),
+            Invariant($"{prescriptions.Count} active ketamine prescription(s) and {reservations.Count} pending reservation(s) on {platforms} platform(s) overlap this request."),
             [.. prescriptions.Select(RuleContext.Evidence), .. reservations.Select(RuleContext.Evidence)]);
     }
 }

@@ -17,7 +17,7 @@ public sealed class MultipleProviderEpisodeRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        var window = ProviderWindow.Of(context, settings.Days(WindowDays));
+        var window = context.ProviderWindowOf(settings.Days(WindowDays));
         var minPrescribers = settings.IntParameter(MinPrescribers);
         var minPharmacies = settings.IntParameter(MinPharmacies);
         if (window.Prescribers.Count < minPrescribers || window.Pharmacies.Count < minPharmacies)
@@ -29,6 +29,6 @@ public sealed class MultipleProviderEpisodeRule : IRule
         return new RuleHit(
             Invariant($"{window.Prescribers.Count} prescribers and {window.Pharmacies.Count} pharmacies within {windowDays:0.##} days"),
             Invariant($"Counting this request, {window.Prescribers.Count} prescribers and {window.Pharmacies.Count} pharmacies of controlled substances in the last {windowDays:0.##} days reach the multiple-provider threshold of {minPrescribers} and {minPharmacies}."),
-            window.Evidence.ToArray());
+            window.Evidence());
     }
 }

@@ -17,8 +17,8 @@ public sealed class MultipleProvidersRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        var window = ProviderWindow.Of(context, settings.Days(WindowDays));
-        var otherPrescribers = window.Prescribers.Count(npi => npi != context.Check.Prescriber.Npi);
+        var window = context.ProviderWindowOf(settings.Days(WindowDays));
+        var otherPrescribers = window.Prescribers.Count - (window.Prescribers.Contains(context.Check.Prescriber.Npi) ? 1 : 0);
         var pharmacies = window.Pharmacies.Count;
         var minOtherPrescribers = settings.IntParameter(MinOtherPrescribers);
         var minPharmacies = settings.IntParameter(MinPharmacies);
@@ -31,6 +31,6 @@ public sealed class MultipleProvidersRule : IRule
         return new RuleHit(
             Invariant($"{otherPrescribers} other prescribers and {pharmacies} pharmacies within {windowDays:0.##} days"),
             Invariant($"In the last {windowDays:0.##} days, counting this request, the patient saw {otherPrescribers} other prescriber(s) (signal at {minOtherPrescribers}) and {pharmacies} pharmacy(ies) (signal at {minPharmacies})."),
-            window.Evidence.ToArray());
+            window.Evidence());
     }
 }

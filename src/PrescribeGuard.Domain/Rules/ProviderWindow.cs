@@ -4,21 +4,26 @@ namespace PrescribeGuard.Domain.Rules;
 
 /// <summary>
 /// The prescribers and pharmacies seen in a recent window, with this request's own counted in:
-/// shared by the two multiple-provider rules so they cannot drift apart.
+/// shared by the two multiple-provider rules so they cannot drift apart (and, through
+/// <see cref="RuleContext.ProviderWindowOf"/>, computed once when their windows agree).
 /// </summary>
 internal sealed class ProviderWindow
 {
     private ProviderWindow(
+        TimeSpan window,
         IReadOnlyList<PrescriptionEntry> prescriptions,
         IReadOnlyList<DispenseEntry> dispenses,
         IReadOnlySet<string> prescribers,
         IReadOnlySet<string> pharmacies)
     {
+        Window = window;
         Prescriptions = prescriptions;
         Dispenses = dispenses;
         Prescribers = prescribers;
         Pharmacies = pharmacies;
     }
+
+    public TimeSpan Window { get; }
 
     public IReadOnlyList<PrescriptionEntry> Prescriptions { get; }
 
@@ -30,25 +35,53 @@ internal sealed class ProviderWindow
     /// <summary>Distinct pharmacies in the window, including this request's pharmacy when named.</summary>
     public IReadOnlySet<string> Pharmacies { get; }
 
-    public IEnumerable<EvidenceRef> Evidence =>
-        Prescriptions.Select(RuleContext.Evidence).Concat(Dispenses.Select(RuleContext.Evidence));
+    public EvidenceRef[] Evidence()
+    {
+        var evidence = new EvidenceRef[Prescriptions.Count + Dispenses.Count];
+        var at = 0;
+        foreach (var prescription in Prescriptions)
+        {
+            evidence[at++] = RuleContext.Evidence(prescription);
+        }
+
+        foreach (var dispense in Dispenses)
+        {
+            evidence[at++] = RuleContext.Evidence(dispense);
+        }
+
+        return evidence;
+    }
 
     public static ProviderWindow Of(RuleContext context, TimeSpan window)
     {
         var since = context.Now - window;
-        var prescriptions = context.Prescriptions.Where(p => p.IssuedAt >= since).ToArray();
-        var dispenses = context.Dispenses.Where(d => d.DispensedAt >= since).ToArray();
-
-        var prescribers = new HashSet<string>(prescriptions.Select(p => p.PrescriberNpi), StringComparer.Ordinal)
+        var prescriptions = new List<PrescriptionEntry>();
+        var prescribers = new HashSet<string>(StringComparer.Ordinal) { context.Check.Prescriber.Npi };
+        foreach (var prescription in context.Prescriptions)
         {
-            context.Check.Prescriber.Npi,
-        };
-        var pharmacies = new HashSet<string>(dispenses.Select(d => d.PharmacyId), StringComparer.Ordinal);
+            if (prescription.IssuedAt >= since)
+            {
+                prescriptions.Add(prescription);
+                prescribers.Add(prescription.PrescriberNpi);
+            }
+        }
+
+        var dispenses = new List<DispenseEntry>();
+        var pharmacies = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var dispense in context.Dispenses)
+        {
+            if (dispense.DispensedAt >= since)
+            {
+                dispenses.Add(dispense);
+                pharmacies.Add(dispense.PharmacyId);
+            }
+        }
+
         if (context.Check.PharmacyId is { } pharmacy)
         {
             pharmacies.Add(pharmacy);
         }
 
-        return new ProviderWindow(prescriptions, dispenses, prescribers, pharmacies);
+        return new ProviderWindow(window, prescriptions, dispenses, prescribers, pharmacies);
     }
 }

@@ -7,22 +7,26 @@ namespace PrescribeGuard.Domain.Rules;
 /// <summary>
 /// The check, the patient's history and the queries over it that several rules share.
 /// Records dated after <see cref="Now"/> are invisible, so a dry run "as of" a past date sees the
-/// history as it stood then.
+/// history as it stood then. The shared queries are computed once per evaluation (the evaluator
+/// runs every rule over the same context), without LINQ, because this is the guard's hot path.
 /// </summary>
 public sealed class RuleContext
 {
+    private DispenseEntry?[]? _latestDispenses;
+    private EncounterEntry[]? _inPersonEvaluations;
+    private EncounterEntry[]? _supervisedAdministrations;
+    private ProviderWindow? _providerWindow;
+
     public RuleContext(PrescriptionCheck check, PatientHistory history, GuardPolicy policy)
     {
         Check = check;
         Policy = policy;
         Now = check.EvaluatedAt;
-        Prescriptions = history.Prescriptions.Where(p => p.IssuedAt <= Now).ToArray();
-        Dispenses = history.Dispenses.Where(d => d.DispensedAt <= Now).ToArray();
-        Encounters = history.Encounters.Where(e => e.OccurredAt <= Now).ToArray();
-        PendingReservations = history.Reservations.Where(r => r.IsPendingAt(Now)).ToArray();
-        RefillTarget = check.RefillOfPrescriptionId is { } refillOf
-            ? Prescriptions.FirstOrDefault(p => p.PlatformId == check.PlatformId && p.PrescriptionId == refillOf)
-            : null;
+        Prescriptions = VisibleAt(history.Prescriptions, Now, static p => p.IssuedAt);
+        Dispenses = VisibleAt(history.Dispenses, Now, static d => d.DispensedAt);
+        Encounters = VisibleAt(history.Encounters, Now, static e => e.OccurredAt);
+        PendingReservations = PendingAt(history.Reservations, Now);
+        RefillTarget = check.RefillOfPrescriptionId is { } refillOf ? FindPrescription(check.PlatformId, refillOf) : null;
     }
 
     public PrescriptionCheck Check { get; }
@@ -47,11 +51,47 @@ public sealed class RuleContext
 
     public bool IsHomeUse => Check.Medication.IsHomeUse;
 
-    public IEnumerable<DispenseEntry> DispensesOf(PrescriptionEntry prescription) =>
-        Dispenses.Where(d => d.PlatformId == prescription.PlatformId && d.PrescriptionId == prescription.PrescriptionId);
+    public IEnumerable<DispenseEntry> DispensesOf(PrescriptionEntry prescription)
+    {
+        foreach (var dispense in Dispenses)
+        {
+            if (IsOf(dispense, prescription))
+            {
+                yield return dispense;
+            }
+        }
+    }
 
-    public DispenseEntry? LatestDispenseOf(PrescriptionEntry prescription) =>
-        DispensesOf(prescription).MaxBy(d => d.DispensedAt);
+    public static bool IsOf(DispenseEntry dispense, PrescriptionEntry prescription) =>
+        dispense.PrescriptionId == prescription.PrescriptionId && dispense.PlatformId == prescription.PlatformId;
+
+    /// <summary>The prescription of this platform with this id, when it is visible.</summary>
+    public PrescriptionEntry? FindPrescription(string platformId, string prescriptionId)
+    {
+        foreach (var prescription in Prescriptions)
+        {
+            if (prescription.PrescriptionId == prescriptionId && prescription.PlatformId == platformId)
+            {
+                return prescription;
+            }
+        }
+
+        return null;
+    }
+
+    public DispenseEntry? LatestDispenseOf(PrescriptionEntry prescription)
+    {
+        var latest = _latestDispenses ??= ComputeLatestDispenses();
+        for (var i = 0; i < Prescriptions.Count; i++)
+        {
+            if (ReferenceEquals(Prescriptions[i], prescription))
+            {
+                return latest[i];
+            }
+        }
+
+        return LatestOf(prescription);
+    }
 
     /// <summary>
     /// A prescription is active until its latest fill (or, unfilled, its issue date) plus the days'
@@ -72,11 +112,23 @@ public sealed class RuleContext
         prescription.PlatformId == RefillTarget.PlatformId &&
         prescription.PrescriptionId == RefillTarget.PrescriptionId;
 
-    public IEnumerable<EncounterEntry> InPersonEvaluations =>
-        Encounters.Where(e => e.Kind == EncounterKind.InPersonEvaluation);
+    public IReadOnlyList<EncounterEntry> InPersonEvaluations =>
+        _inPersonEvaluations ??= EncountersOf(EncounterKind.InPersonEvaluation);
 
-    public IEnumerable<EncounterEntry> SupervisedAdministrations =>
-        Encounters.Where(e => e.Kind == EncounterKind.SupervisedAdministration);
+    public IReadOnlyList<EncounterEntry> SupervisedAdministrations =>
+        _supervisedAdministrations ??= EncountersOf(EncounterKind.SupervisedAdministration);
+
+    /// <summary>The providers of the window, shared by the two multiple-provider rules (same window, computed once).</summary>
+    internal ProviderWindow ProviderWindowOf(TimeSpan window)
+    {
+        var cached = _providerWindow;
+        if (cached is not null && cached.Window == window)
+        {
+            return cached;
+        }
+
+        return _providerWindow = ProviderWindow.Of(this, window);
+    }
 
     public static EvidenceRef Evidence(PrescriptionEntry p) => new(p.PlatformId, p.PrescriptionId);
 
@@ -85,4 +137,107 @@ public sealed class RuleContext
     public static EvidenceRef Evidence(EncounterEntry e) => new(e.PlatformId, e.EncounterId);
 
     public static EvidenceRef Evidence(ReservationEntry r) => new(r.PlatformId, r.DecisionId);
+
+    /// <summary>The records dated at or before <paramref name="now"/>: the list itself when all are (the usual case), else a filtered copy.</summary>
+    private static IReadOnlyList<T> VisibleAt<T>(IReadOnlyList<T> records, DateTimeOffset now, Func<T, DateTimeOffset> dateOf)
+    {
+        var visible = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (dateOf(records[i]) <= now)
+            {
+                visible++;
+            }
+        }
+
+        if (visible == records.Count)
+        {
+            return records;
+        }
+
+        var result = new T[visible];
+        var at = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (dateOf(records[i]) <= now)
+            {
+                result[at++] = records[i];
+            }
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<ReservationEntry> PendingAt(IReadOnlyList<ReservationEntry> reservations, DateTimeOffset now)
+    {
+        if (reservations.Count == 0)
+        {
+            return reservations;
+        }
+
+        var pending = new List<ReservationEntry>(reservations.Count);
+        foreach (var reservation in reservations)
+        {
+            if (reservation.IsPendingAt(now))
+            {
+                pending.Add(reservation);
+            }
+        }
+
+        return pending.Count == reservations.Count ? reservations : pending;
+    }
+
+    private DispenseEntry?[] ComputeLatestDispenses()
+    {
+        var latest = new DispenseEntry?[Prescriptions.Count];
+        for (var i = 0; i < latest.Length; i++)
+        {
+            latest[i] = LatestOf(Prescriptions[i]);
+        }
+
+        return latest;
+    }
+
+    private DispenseEntry? LatestOf(PrescriptionEntry prescription)
+    {
+        DispenseEntry? latest = null;
+        foreach (var dispense in Dispenses)
+        {
+            if (IsOf(dispense, prescription) && (latest is null || dispense.DispensedAt > latest.DispensedAt))
+            {
+                latest = dispense;
+            }
+        }
+
+        return latest;
+    }
+
+    private EncounterEntry[] EncountersOf(EncounterKind kind)
+    {
+        var count = 0;
+        foreach (var encounter in Encounters)
+        {
+            if (encounter.Kind == kind)
+            {
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        var result = new EncounterEntry[count];
+        var at = 0;
+        foreach (var encounter in Encounters)
+        {
+            if (encounter.Kind == kind)
+            {
+                result[at++] = encounter;
+            }
+        }
+
+        return result;
+    }
 }

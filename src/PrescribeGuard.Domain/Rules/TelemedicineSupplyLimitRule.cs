@@ -14,7 +14,7 @@ public sealed class TelemedicineSupplyLimitRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        if (!context.Check.IsTelemedicine || context.InPersonEvaluations.Any())
+        if (!context.Check.IsTelemedicine || context.InPersonEvaluations.Count > 0)
         {
             return null;
         }

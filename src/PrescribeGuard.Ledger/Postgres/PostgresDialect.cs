@@ -62,6 +62,8 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     }
 
     /// <summary>A stable 64-bit advisory lock key: the first 8 bytes of SHA-256 over a prefix and the patient key.</summary>
+    private static readonly long AuditChainLockKey = LockKey(new PatientKey("audit-chain"));
+
     public static long LockKey(PatientKey patientKey)
     {
         var key = Encoding.UTF8.GetBytes(patientKey.Value);
@@ -98,8 +100,21 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        // One chain for the whole ledger: every instance appends under the same lock, held to commit.
+        await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
+            .With("@lock_key", AuditChainLockKey);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public bool IsDuplicateKey(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
+    // Errors the server reports about a statement (constraint, syntax) are defects, not outages,
+    // unless PostgreSQL itself calls them transient (shutdown, too many connections, ...).
+    public bool IsUnavailable(DbException exception) =>
+        exception is NpgsqlException npgsql && (npgsql.IsTransient || exception is not PostgresException);
 
     public void Dispose() => _dataSource.Dispose();
 

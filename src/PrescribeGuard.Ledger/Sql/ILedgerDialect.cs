@@ -23,5 +23,11 @@ public interface ILedgerDialect
     /// <summary>Serialises this transaction against every other one for the same patient.</summary>
     Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken);
 
+    /// <summary>Serialises appends to the audit chain, which is one chain per ledger.</summary>
+    Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+
     bool IsDuplicateKey(DbException exception);
+
+    /// <summary>The store cannot be reached or cannot serve now (retry later), as opposed to a defect.</summary>
+    bool IsUnavailable(DbException exception);
 }

@@ -87,6 +87,18 @@ internal static class LedgerSchema
             revision {INT} NOT NULL);
         """;
 
+    /// <summary>The tamper-evident audit chain: one link per decision, recorded prescription and release.</summary>
+    private const string Version2 = """
+        CREATE TABLE audit_chain (
+            seq {INT} NOT NULL PRIMARY KEY,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            recorded_at {INT} NOT NULL);
+        """;
+
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob) =>
     [
         Version1
@@ -96,6 +108,7 @@ internal static class LedgerSchema
             .Replace("{INT}", integer, StringComparison.Ordinal)
             .Replace("{REAL}", real, StringComparison.Ordinal)
             .Replace("{BLOB}", blob, StringComparison.Ordinal),
+        Version2.Replace("{INT}", integer, StringComparison.Ordinal),
     ];
 
     private static string Expand(string prefix, string nullability) =>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Records;
 
 namespace PrescribeGuard.Ledger.Sql;
@@ -53,6 +54,13 @@ public sealed partial class SqlGuardLedger
                 .With("@fingerprint", prescription.Fingerprint)
                 .With("@recorded_at", now)
                 .ExecuteNonQueryAsync(cancellationToken);
+            await AppendAuditAsync(
+                connection,
+                transaction,
+                AuditKind.Prescription,
+                $"{entry.PlatformId}/{entry.PrescriptionId}",
+                PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()),
+                cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
 
@@ -79,6 +87,8 @@ public sealed partial class SqlGuardLedger
                         .With("@now", now)
                         .With("@decision_id", decisionId)
                         .ExecuteNonQueryAsync(cancellationToken);
+                    await AppendAuditAsync(
+                        connection, transaction, AuditKind.Release, decisionId, ReleaseContent(decisionId, now.ToUnixTimeMilliseconds()), cancellationToken);
                     return (new ReleaseResult(true, decision.PatientKey), true);
                 default:
                     return (new ReleaseResult(false, decision.PatientKey), false);

@@ -55,17 +55,20 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             }
 
             var revision = await ReadRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
-            var history = await cache.GetAsync(request.PatientKey, revision, cancellationToken)
-                ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
+            var cached = await cache.GetAsync(request.PatientKey, revision, cancellationToken);
+            var history = cached ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
             var decision = decide(history);
             await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
+            await AppendDecisionAuditAsync(connection, transaction, decision, cancellationToken);
             if (decision.Reservation is { } reservation)
             {
                 revision = await BumpRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
                 history = history with { Reservations = [.. history.Reservations, reservation] };
+                cached = null;
             }
 
-            return (new DecideResult(decision, Replayed: false), revision, history);
+            // A hit that the decision did not change needs no write back.
+            return (new DecideResult(decision, Replayed: false), revision, cached is null ? history : null);
         }, cancellationToken);
 
         // Only after the commit: the next check reuses this history without reading the ledger.
@@ -87,7 +90,8 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     public Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
         {
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            // One snapshot for the four queries, so a confirmation between them cannot drop a record.
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
             return await ReadHistoryAsync(connection, transaction, patientKey, cancellationToken);
         }, cancellationToken);
 
@@ -149,14 +153,14 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             await transaction.CommitAsync(cancellationToken);
             return result;
         }
-        catch (DbException ex) when (!dialect.IsDuplicateKey(ex))
-        {
-            throw Unavailable(ex);
-        }
-        catch (DbException ex)
+        catch (DbException ex) when (dialect.IsDuplicateKey(ex))
         {
             // Two first writes of one id raced; the loser reports what a repeat would.
-            throw GuardException.AlreadyExists("RECORD_ID_CONFLICT", "a record with this id was written concurrently: " + ex.Message);
+            throw GuardException.AlreadyExists("RECORD_ID_CONFLICT", "a record with this id was written concurrently");
+        }
+        catch (DbException ex) when (dialect.IsUnavailable(ex))
+        {
+            throw Unavailable(ex);
         }
         catch (Exception ex) when (IsConnectionFailure(ex))
         {
@@ -171,7 +175,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             await using var connection = await dialect.OpenAsync(cancellationToken);
             return await work(connection);
         }
-        catch (DbException ex)
+        catch (DbException ex) when (dialect.IsUnavailable(ex))
         {
             throw Unavailable(ex);
         }

@@ -67,8 +67,16 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable
     public Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
+    // The single writer already orders every append.
+    public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
     public bool IsDuplicateKey(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
+
+    // BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN: the file cannot serve now.
+    public bool IsUnavailable(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 5 or 6 or 8 or 10 or 11 or 13 or 14 };
 
     public void Dispose() => _writer.Dispose();
 

@@ -10,6 +10,7 @@ using PrescribeGuard.Ledger;
 using PrescribeGuard.Ledger.Records;
 using PrescribeGuard.Server.Configuration;
 using PrescribeGuard.Server.Mapping;
+using PrescribeGuard.Server.Observability;
 using PrescribeGuard.Server.Policy;
 using PrescribeGuard.Server.Validation;
 using PrescribeGuard.V1;
@@ -28,6 +29,7 @@ public sealed class CheckPrescriptionHandler(
     PatientKeyDeriver keys,
     TimeProvider time,
     IOptions<GuardOptions> options,
+    GuardMetrics metrics,
     ILogger<CheckPrescriptionHandler> logger)
 {
     public async Task<Decision> HandleAsync(CheckPrescriptionRequest request, string platformId, CancellationToken cancellationToken)
@@ -54,6 +56,11 @@ public sealed class CheckPrescriptionHandler(
             history => Decide(request, check, history, patientKey, fingerprint, policy),
             cancellationToken);
         var decision = Decision.Parser.ParseFrom(result.Decision.Payload);
+        if (!result.Replayed)
+        {
+            metrics.Decided(platformId, decision);
+        }
+
         logger.LogInformation(
             "decision {DecisionId} platform {PlatformId} outcome {Outcome} findings {FindingCodes} policy {PolicyVersion} replayed {Replayed} dry_run {DryRun}",
             decision.DecisionId,

@@ -17,6 +17,7 @@ public static class GuardApp
         builder.Services.AddPrescribeGuard(builder.Configuration);
 
         var app = builder.Build();
+        app.UseGuardObservability();
         app.UseMiddleware<UnparsableMessageMiddleware>();
         app.MapGrpcService<PrescriptionGuardService>();
         app.MapGrpcHealthChecksService();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using PrescribeGuard.Domain.Evaluation;
 using PrescribeGuard.Domain.Identity;
@@ -28,20 +29,27 @@ public static class GuardServices
             PatientKeySecret.Resolve(provider.GetRequiredService<IOptions<GuardOptions>>().Value)));
         services.AddHistoryCache(configuration);
         services.AddGuardLedger(configuration);
+        services.AddGuardObservability(configuration);
         services.AddSingleton<CheckPrescriptionHandler>();
         services.AddSingleton<RecordHandler>();
         services.AddHostedService<GuardStartup>();
 
         services.AddGrpc(options =>
         {
+            options.Interceptors.Add<GrpcMetricsInterceptor>();
             options.Interceptors.Add<ErrorMappingInterceptor>();
             options.MaxReceiveMessageSize = MaxMessageBytes;
             options.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks()
-            .AddCheck<LedgerHealthCheck>("ledger")
-            .AddCheck<PolicyHealthCheck>("policy");
+        var health = services.AddGrpcHealthChecks()
+            .AddCheck<LedgerHealthCheck>("ledger", tags: [ObservabilityRegistration.ReadyTag])
+            .AddCheck<PolicyHealthCheck>("policy", tags: [ObservabilityRegistration.ReadyTag]);
+        if (CacheRegistration.UsesRedis(configuration))
+        {
+            health.AddCheck<RedisCacheHealthCheck>("redis-cache", failureStatus: HealthStatus.Degraded);
+        }
+
         return services;
     }
 }

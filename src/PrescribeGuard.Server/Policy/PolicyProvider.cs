@@ -10,6 +10,7 @@ namespace PrescribeGuard.Server.Policy;
 public sealed class PolicyProvider(RuleCatalog catalog)
 {
     private GuardPolicy? _current;
+    private long _loadFailures;
 
     public GuardPolicy Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("no policy is loaded");
 
@@ -17,21 +18,36 @@ public sealed class PolicyProvider(RuleCatalog catalog)
 
     public RuleCatalog Catalog { get; } = catalog;
 
+    /// <summary>How many policy files failed to load or validate since start (exported as a metric).</summary>
+    public long LoadFailures => Interlocked.Read(ref _loadFailures);
+
     /// <summary>Loads and activates a policy file; throws <see cref="PolicyValidationException"/> and keeps the old one when it is invalid.</summary>
     public GuardPolicy Load(string path)
     {
-        string text;
+        GuardPolicy policy;
         try
         {
-            text = File.ReadAllText(path);
+            policy = PolicyParser.Parse(Read(path), Catalog);
+        }
+        catch
+        {
+            Interlocked.Increment(ref _loadFailures);
+            throw;
+        }
+
+        Volatile.Write(ref _current, policy);
+        return policy;
+    }
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PolicyValidationException([$"cannot read policy file {path}: {ex.Message}"]);
         }
-
-        var policy = PolicyParser.Parse(text, Catalog);
-        Volatile.Write(ref _current, policy);
-        return policy;
     }
 }

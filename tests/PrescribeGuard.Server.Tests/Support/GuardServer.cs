@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using PrescribeGuard.Server.Hosting;
+using PrescribeGuard.Server.Observability;
 using PrescribeGuard.V1;
 
 namespace PrescribeGuard.Server.Tests.Support;
@@ -22,13 +23,14 @@ public sealed class GuardServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly bool _ownsDataDirectory;
 
-    private GuardServer(WebApplication app, string dataDirectory, bool ownsDataDirectory, FakeTimeProvider time, Uri address)
+    private GuardServer(WebApplication app, string dataDirectory, bool ownsDataDirectory, FakeTimeProvider time, Uri address, Uri metricsAddress)
     {
         _app = app;
         DataDirectory = dataDirectory;
         _ownsDataDirectory = ownsDataDirectory;
         Time = time;
         Address = address;
+        MetricsAddress = metricsAddress;
         Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { MaxReceiveMessageSize = 4 * 1024 * 1024 });
     }
 
@@ -38,11 +40,15 @@ public sealed class GuardServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The plain-HTTP endpoint of /metrics, /healthz and /readyz.</summary>
+    public Uri MetricsAddress { get; }
+
     public GrpcChannel Channel { get; }
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<GuardServer> StartAsync(string? dataDirectory = null, IDictionary<string, string?>? settings = null)
+    public static async Task<GuardServer> StartAsync(
+        string? dataDirectory = null, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("prescribeguard-test-").FullName;
@@ -53,6 +59,8 @@ public sealed class GuardServer : IAsyncDisposable
             {
                 ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
                 ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+                ["Kestrel:Endpoints:Metrics:Url"] = "http://127.0.0.1:0",
+                ["Kestrel:Endpoints:Metrics:Protocols"] = "Http1",
                 ["Guard:DataDirectory"] = dataDirectory,
                 ["Logging:LogLevel:Default"] = "Warning",
             };
@@ -63,10 +71,16 @@ public sealed class GuardServer : IAsyncDisposable
 
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Services.AddSingleton<TimeProvider>(time);
+            configure?.Invoke(builder);
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new GuardServer(app, dataDirectory, owns, time, new Uri(address));
+        // The server records which bound address is the metrics endpoint; the other one is gRPC.
+        var metricsAddress = app.Services.GetRequiredService<MetricsEndpoint>().Address
+            ?? throw new InvalidOperationException("the metrics endpoint was not bound");
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .Select(bound => new Uri(bound))
+            .First(bound => bound.Port != metricsAddress.Port);
+        return new GuardServer(app, dataDirectory, owns, time, address, metricsAddress);
     }
 
     /// <summary>A client that names <paramref name="platformId"/> in the x-platform-id header.</summary>

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using PrescribeGuard.Server.Hosting;
+
+namespace PrescribeGuard.LoadTest;
+
+/// <summary>The real guard (GuardApp) in this process on a loopback port chosen by the OS.</summary>
+public sealed class InProcessGuard : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private InProcessGuard(WebApplication app, string address)
+    {
+        _app = app;
+        Address = address;
+    }
+
+    public string Address { get; }
+
+    public static async Task<InProcessGuard> StartAsync(LoadOptions options)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+            ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            ["Guard:DataDirectory"] = options.DataDirectory!,
+            ["Guard:PatientKeySecret"] = options.Secret,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+            ["Ledger:Provider"] = options.Ledger,
+            ["Cache:Provider"] = options.Cache,
+        };
+        if (options.Connection is { } connection)
+        {
+            settings["ConnectionStrings:Ledger"] = connection;
+        }
+
+        if (options.Redis is { } redis)
+        {
+            settings["Cache:RedisConnection"] = redis;
+        }
+
+        foreach (var (key, value) in options.Settings)
+        {
+            settings[key] = value;
+        }
+
+        var app = GuardApp.Create([], builder => builder.Configuration.AddInMemoryCollection(settings));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new InProcessGuard(app, address);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.V1;
+
+namespace PrescribeGuard.LoadTest;
+
+/// <summary>Seeds (when needed), starts or targets a guard, and measures Health/Check beside CheckPrescription.</summary>
+public static class LoadTestRunner
+{
+    private const string SeedMarker = "bench-seed.txt";
+
+    public static async Task<int> RunAsync(LoadOptions options)
+    {
+        Console.WriteLine($"PrescribeGuard load test: {options.Patients:N0} patients, ledger {options.Ledger}, cache {options.Cache}, " +
+            $"{options.Connections} connections, {options.Concurrency} in flight, {options.DurationSeconds} s per phase" +
+            (options.Rate > 0 ? $", fixed rate {options.Rate}/s" : string.Empty));
+        Directory.CreateDirectory(options.DataDirectory!);
+        var seededAt = ReadMarker(options);
+        if (options.Target is null && options.Ledger == "sqlite" && seededAt is null)
+        {
+            seededAt = await SeedSqliteAsync(options);
+        }
+
+        if (options.SeedOnly && seededAt is not null)
+        {
+            return 0;
+        }
+
+        await using var guard = options.Target is null ? await InProcessGuard.StartAsync(options) : null;
+        var address = options.Target ?? guard!.Address;
+        Console.WriteLine($"guard at {address}");
+        var channels = Enumerable.Range(0, options.Connections).Select(_ => GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = true,
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                AutomaticDecompression = DecompressionMethods.None,
+            },
+        })).ToArray();
+        var invokers = channels.Select(c => c.CreateCallInvoker()).ToArray();
+
+        if (seededAt is null)
+        {
+            seededAt = DateTimeOffset.UtcNow;
+            Console.WriteLine($"seeding {options.Patients:N0} patients through the gRPC API ...");
+            var report = await GrpcSeeder.SeedAsync(invokers, options.Patients, seededAt.Value, options.Concurrency);
+            Console.WriteLine($"seeded {report.Rows:N0} records in {report.TotalTime.TotalSeconds:F1} s ({report.Rows / report.TotalTime.TotalSeconds:N0} records/s)");
+            WriteMarker(options, seededAt.Value);
+        }
+
+        if (options.SeedOnly)
+        {
+            return 0;
+        }
+
+        var requests = new Requests(options.Patients, seededAt.Value, options.ReservingShare);
+        var mix = new long[3, 2];
+        var health = new Driver("Health/Check", async (_, invoker) =>
+        {
+            var reply = await new Health.HealthClient(invoker).CheckAsync(new HealthCheckRequest());
+            if (reply.Status != HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                throw new InvalidDataException(reply.Status.ToString());
+            }
+        }, invokers);
+        var check = new Driver("CheckPrescription", async (random, invoker) =>
+        {
+            var (request, headers, kind) = requests.Next(random);
+            Interlocked.Increment(ref mix[(int)kind, request.DryRun ? 0 : 1]);
+            var decision = await new PrescriptionGuard.PrescriptionGuardClient(invoker).CheckPrescriptionAsync(request, headers);
+            if (decision.Outcome == Outcome.Unspecified || decision.DecisionId.Length == 0 || decision.DryRun != request.DryRun)
+            {
+                throw new InvalidDataException("decision without outcome or id");
+            }
+        }, invokers);
+
+        var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
+        var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        var results = new List<PhaseResult>
+        {
+            await health.ClosedLoopAsync(options.Concurrency, warmup, duration),
+            await check.ClosedLoopAsync(options.Concurrency, warmup, duration),
+        };
+        if (options.Rate > 0)
+        {
+            results.Add(await health.FixedRateAsync(options.Rate, warmup, duration));
+            results.Add(await check.FixedRateAsync(options.Rate, warmup, duration));
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(PhaseResult.Header);
+        foreach (var result in results)
+        {
+            Console.WriteLine(result.Row());
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Check ÷ Health throughput: {results[1].Throughput / results[0].Throughput:F3} (closed loop, same connections and concurrency)"));
+        var total = (double)mix.Cast<long>().Sum();
+        Console.WriteLine("check mix (all phases incl. warm-up): " + string.Join(", ",
+            Enum.GetValues<CheckKind>().Select(k => string.Create(CultureInfo.InvariantCulture,
+                $"{k} {(mix[(int)k, 0] + mix[(int)k, 1]) / total:P0} ({mix[(int)k, 1]:N0} reserving)"))));
+        foreach (var channel in channels)
+        {
+            channel.Dispose();
+        }
+
+        return results.All(r => r.Errors == 0) ? 0 : 1;
+    }
+
+    private static async Task<DateTimeOffset> SeedSqliteAsync(LoadOptions options)
+    {
+        var database = Path.Combine(options.DataDirectory!, SqliteSeeder.DatabaseFile);
+        foreach (var file in Directory.GetFiles(options.DataDirectory!, SqliteSeeder.DatabaseFile + "*"))
+        {
+            File.Delete(file);
+        }
+
+        var now = DateTimeOffset.UtcNow;
+        Console.WriteLine($"seeding {options.Patients:N0} patients into {database} ...");
+        var keys = new PatientKeyDeriver(Convert.FromBase64String(options.Secret));
+        var report = await SqliteSeeder.SeedAsync(database, options.Patients, keys, now);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"seeded {report.Rows:N0} records of {report.Patients:N0} patients: inserts {report.InsertTime.TotalSeconds:F1} s, " +
+            $"with indexes {report.TotalTime.TotalSeconds:F1} s, file {report.Bytes / 1048576.0:F0} MiB"));
+        WriteMarker(options, now);
+        return now;
+    }
+
+    private static string MarkerPath(LoadOptions options) => Path.Combine(options.DataDirectory!, $"{options.Ledger}-{SeedMarker}");
+
+    private static DateTimeOffset? ReadMarker(LoadOptions options)
+    {
+        var path = MarkerPath(options);
+        if (options.Reseed || !File.Exists(path))
+        {
+            return null;
+        }
+
+        var parts = File.ReadAllText(path).Split(' ');
+        return parts.Length == 2 && int.Parse(parts[0], CultureInfo.InvariantCulture) == options.Patients
+            ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(parts[1], CultureInfo.InvariantCulture))
+            : null;
+    }
+
+    private static void WriteMarker(LoadOptions options, DateTimeOffset seededAt) =>
+        File.WriteAllText(MarkerPath(options), string.Create(CultureInfo.InvariantCulture, $"{options.Patients} {seededAt.ToUnixTimeMilliseconds()}"));
+}

@@ -1,0 +1,3 @@
+using PrescribeGuard.LoadTest;
+
+return await LoadTestRunner.RunAsync(LoadOptions.Parse(args));

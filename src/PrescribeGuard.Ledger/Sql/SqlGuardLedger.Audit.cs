@@ -1,0 +1,153 @@
+using System.Data.Common;
+using PrescribeGuard.Ledger.Audit;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// The audit chain: every decision, recorded prescription (with its override) and release appends a
+/// link, in the same transaction as the row it vouches for, hashing the row's audited content and
+/// the previous link. <see cref="VerifyAuditAsync"/> walks the chain and recomputes each row's hash.
+/// </summary>
+public sealed partial class SqlGuardLedger
+{
+    private async Task AppendDecisionAuditAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken) =>
+        await AppendAuditAsync(connection, transaction, AuditKind.Decision, decision.DecisionId, DecisionContent(decision), cancellationToken);
+
+    private async Task AppendAuditAsync(
+        DbConnection connection, DbTransaction transaction, string kind, string recordId, string contentHash, CancellationToken cancellationToken)
+    {
+        await dialect.LockAuditChainAsync(connection, transaction, cancellationToken);
+        long sequence = 0;
+        var previous = AuditHash.Genesis;
+        await using (var head = connection.Command(transaction, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1"))
+        await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
+        {
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                sequence = reader.GetInt64(0);
+                previous = reader.GetString(1);
+            }
+        }
+
+        var next = sequence + 1;
+        await using var insert = connection.Command(
+                transaction,
+                "INSERT INTO audit_chain (seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+                "VALUES (@seq, @kind, @record_id, @content_hash, @prev_hash, @hash, @recorded_at)")
+            .With("@seq", next)
+            .With("@kind", kind)
+            .With("@record_id", recordId)
+            .With("@content_hash", contentHash)
+            .With("@prev_hash", previous)
+            .With("@hash", AuditHash.Link(next, kind, recordId, contentHash, previous))
+            .With("@recorded_at", DateTimeOffset.UtcNow);
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>
+        InReadAsync(async connection =>
+        {
+            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+            var links = new List<(long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
+            await using (var command = connection.Command(transaction, "SELECT seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY seq"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    links.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+                }
+            }
+
+            var previous = AuditHash.Genesis;
+            var expected = 1L;
+            var decisionLinks = 0L;
+            foreach (var link in links)
+            {
+                var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
+                    : link.Prev != previous ? "does not follow the previous link"
+                    : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
+                    : await CurrentContentAsync(connection, transaction, link.Kind, link.RecordId, cancellationToken) is not { } content ? "the audited record is missing"
+                    : content != link.Content ? "the audited record was changed after it was written"
+                    : null;
+                if (broken is not null)
+                {
+                    return new AuditVerification(expected - 1, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken));
+                }
+
+                decisionLinks += link.Kind == AuditKind.Decision ? 1 : 0;
+                previous = link.Hash;
+                expected++;
+            }
+
+            var decisions = Convert.ToInt64(
+                await connection.Command(transaction, "SELECT COUNT(*) FROM decisions").ExecuteScalarAsync(cancellationToken),
+                System.Globalization.CultureInfo.InvariantCulture);
+            return decisions == decisionLinks
+                ? new AuditVerification(links.Count, null)
+                : new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
+        }, cancellationToken);
+
+    private static async Task<string?> CurrentContentAsync(
+        DbConnection connection, DbTransaction transaction, string kind, string recordId, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case AuditKind.Decision:
+                var decision = await FindDecisionAsync(connection, transaction, recordId, cancellationToken);
+                return decision is null ? null : DecisionContent(decision);
+            case AuditKind.Release:
+                await using (var command = connection.Command(transaction, "SELECT released_at FROM decisions WHERE decision_id = @id").With("@id", recordId))
+                {
+                    var releasedAt = await command.ExecuteScalarAsync(cancellationToken);
+                    return releasedAt is null or DBNull ? null : ReleaseContent(recordId, Convert.ToInt64(releasedAt, System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+            case AuditKind.Prescription:
+                var separator = recordId.IndexOf('/', StringComparison.Ordinal);
+                await using (var command = connection.Command(
+                        transaction,
+                        "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at " +
+                        "FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
+                    .With("@platform_id", recordId[..Math.Max(separator, 0)])
+                    .With("@prescription_id", recordId[(separator + 1)..]))
+                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                {
+                    return await reader.ReadAsync(cancellationToken)
+                        ? AuditHash.Content(
+                            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4),
+                            reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetInt64(7), reader.GetInt64(8))
+                        : null;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    private static string DecisionContent(DecisionRecord decision) => AuditHash.Content(
+        decision.DecisionId,
+        decision.PlatformId,
+        decision.RequestId,
+        decision.RequestFingerprint,
+        decision.PatientKey.Value,
+        (long)decision.Outcome,
+        decision.DryRun ? 1L : 0L,
+        decision.PolicyVersion,
+        decision.EvaluatedAt.ToUnixTimeMilliseconds(),
+        decision.Reservation?.ExpiresAt.ToUnixTimeMilliseconds(),
+        decision.Payload);
+
+    private static string PrescriptionContent(StoredPrescription prescription, long issuedAtMs) => AuditHash.Content(
+        prescription.Entry.PlatformId,
+        prescription.Entry.PrescriptionId,
+        prescription.PatientKey.Value,
+        prescription.Fingerprint,
+        prescription.DecisionId,
+        prescription.OverrideReasonCode,
+        prescription.OverrideComment,
+        prescription.Entry.Imported ? 1L : 0L,
+        issuedAtMs);
+
+    private static string ReleaseContent(string decisionId, long releasedAtMs) => AuditHash.Content(decisionId, releasedAtMs);
+}
