@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Prometheus;
 using PrescribeGuard.V1;
+using Prometheus;
 
 namespace PrescribeGuard.Server.Observability;
 
