@@ -69,7 +69,8 @@ public sealed class DuplicateActiveKetamineRuleTests
     [InlineData(Fixed.Other, -5, 15, true)]
     [InlineData(Fixed.Caller, -20, 15, false)] // expired five minutes ago
     [InlineData(Fixed.Caller, -15, 15, false)] // expires exactly now
-    [InlineData(Fixed.Caller, 5, 15, false)] // not created yet at the evaluation time
+    [InlineData(Fixed.Caller, 5, 15, true)] // made by an instance whose clock runs 5 minutes ahead (ClockSkew.Tolerance)
+    [InlineData(Fixed.Caller, 6, 15, false)] // not created yet at the evaluation time, beyond any clock skew
     public void Counts_pending_reservations(string platform, int createdMinutesFromNow, int ttlMinutes, bool fires)
     {
         var history = new HistoryBuilder().Reservation(

@@ -18,7 +18,7 @@ namespace PrescribeGuard.Ledger.Tests;
 /// What every store behind <see cref="SqlGuardLedger"/> must do, run once per store by a subclass.
 /// Tests of a class share one store, so each works on its own new patients and ids.
 /// </summary>
-public abstract class LedgerContractTests : IAsyncLifetime
+public abstract partial class LedgerContractTests : IAsyncLifetime
 {
     private readonly List<ILedgerDialect> _extraStores = [];
 

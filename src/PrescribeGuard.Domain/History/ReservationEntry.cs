@@ -5,7 +5,8 @@ namespace PrescribeGuard.Domain.History;
 /// <summary>
 /// A decision that allowed a prescription and holds its place until the platform confirms or
 /// releases it. The ledger hands over only reservations neither confirmed nor released; expiry is
-/// judged against the evaluation time so that dry runs with an as-of date see them correctly.
+/// judged against the evaluation time so that dry runs with an as-of date see them correctly; one
+/// made by an instance whose clock runs ahead (within <see cref="ClockSkew"/>) holds at once.
 /// </summary>
 public sealed record ReservationEntry(
     string PlatformId,
@@ -15,5 +16,5 @@ public sealed record ReservationEntry(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt)
 {
-    public bool IsPendingAt(DateTimeOffset at) => CreatedAt <= at && at < ExpiresAt;
+    public bool IsPendingAt(DateTimeOffset at) => CreatedAt <= at + ClockSkew.Tolerance && at < ExpiresAt;
 }

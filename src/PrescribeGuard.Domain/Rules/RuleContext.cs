@@ -6,8 +6,8 @@ namespace PrescribeGuard.Domain.Rules;
 
 /// <summary>
 /// The check, the patient's history and the queries over it that several rules share.
-/// Records dated after <see cref="Now"/> are invisible, so a dry run "as of" a past date sees the
-/// history as it stood then. The shared queries are computed once per evaluation (the evaluator
+/// Records dated after <see cref="Now"/> (beyond the clock-skew tolerance) are invisible, so a dry
+/// run "as of" a past date sees the history as it stood then. The shared queries are computed once per evaluation (the evaluator
 /// runs every rule over the same context), without LINQ, because this is the guard's hot path.
 /// </summary>
 public sealed class RuleContext
@@ -141,10 +141,11 @@ public sealed class RuleContext
     /// <summary>The records dated at or before <paramref name="now"/>: the list itself when all are (the usual case), else a filtered copy.</summary>
     private static IReadOnlyList<T> VisibleAt<T>(IReadOnlyList<T> records, DateTimeOffset now, Func<T, DateTimeOffset> dateOf)
     {
+        var horizon = now + ClockSkew.Tolerance;
         var visible = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            if (dateOf(records[i]) <= now)
+            if (dateOf(records[i]) <= horizon)
             {
                 visible++;
             }
@@ -159,7 +160,7 @@ public sealed class RuleContext
         var at = 0;
         for (var i = 0; i < records.Count; i++)
         {
-            if (dateOf(records[i]) <= now)
+            if (dateOf(records[i]) <= horizon)
             {
                 result[at++] = records[i];
             }

@@ -28,14 +28,13 @@ public sealed class CheckPrescriptionHandler(
     PolicyProvider policies,
     PatientKeyDeriver keys,
     TimeProvider time,
-    IOptions<GuardOptions> options,
     GuardMetrics metrics,
     ILogger<CheckPrescriptionHandler> logger)
 {
     public async Task<Decision> HandleAsync(CheckPrescriptionRequest request, string platformId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var validated = new FieldViolations(now, TimeSpan.FromSeconds(options.Value.MaxClockSkewSeconds)).Check(request);
+        var validated = new FieldViolations(now, ClockSkew.Tolerance).Check(request);
         var patientKey = keys.Derive(request.Patient.FamilyName, request.Patient.GivenName, validated.BirthDate);
         var evaluatedAt = request.AsOf?.ToDateTimeOffset() ?? now;
         var refillOf = request.RefillOfPrescriptionId.Length > 0 ? request.RefillOfPrescriptionId : null;

@@ -19,10 +19,9 @@ public sealed class RecordHandler(
     IGuardLedger ledger,
     PatientKeyDeriver keys,
     TimeProvider time,
-    IOptions<GuardOptions> options,
     ILogger<RecordHandler> logger)
 {
-    private FieldViolations Violations(DateTimeOffset now) => new(now, TimeSpan.FromSeconds(options.Value.MaxClockSkewSeconds));
+    private FieldViolations Violations(DateTimeOffset now) => new(now, ClockSkew.Tolerance);
 
     private PatientKey KeyOf(Patient patient, DateOnly birthDate) => keys.Derive(patient.FamilyName, patient.GivenName, birthDate);
 
@@ -109,11 +108,12 @@ public sealed class RecordHandler(
         return new RecordEncounterResponse { EncounterId = request.EncounterId, Created = result == WriteResult.Created };
     }
 
-    public async Task<Decision> GetDecisionAsync(GetDecisionRequest request, string platformId, CancellationToken cancellationToken)
+    /// <summary>Looks up a decision of <paramref name="platformId"/>, or of any platform when it is null (auditors).</summary>
+    public async Task<Decision> GetDecisionAsync(GetDecisionRequest request, string? platformId, CancellationToken cancellationToken)
     {
         Violations(time.GetUtcNow()).Get(request);
         var record = await ledger.GetDecisionAsync(request.DecisionId, cancellationToken);
-        if (record is null || record.PlatformId != platformId)
+        if (record is null || (platformId is not null && record.PlatformId != platformId))
         {
             // Another platform's decision is indistinguishable from none at all.
             throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");

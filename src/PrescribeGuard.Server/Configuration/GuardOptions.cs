@@ -16,7 +16,4 @@ public sealed class GuardOptions
     /// DataDirectory/patient-key.secret. Instances that share a ledger must share this secret.
     /// </summary>
     public string PatientKeySecret { get; set; } = string.Empty;
-
-    /// <summary>Clock skew tolerated on timestamps that must not be in the future.</summary>
-    public int MaxClockSkewSeconds { get; set; } = 300;
 }

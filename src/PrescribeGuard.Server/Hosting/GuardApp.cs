@@ -1,4 +1,5 @@
 using PrescribeGuard.Server.Interceptors;
+using PrescribeGuard.Server.Security;
 using PrescribeGuard.Server.Services;
 
 namespace PrescribeGuard.Server.Hosting;
@@ -19,7 +20,11 @@ public static class GuardApp
         var app = builder.Build();
         app.UseGuardObservability();
         app.UseMiddleware<UnparsableMessageMiddleware>();
-        app.MapGrpcService<PrescriptionGuardService>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.MapGrpcService<PrescriptionGuardService>().RequireRateLimiting(PlatformRateLimiting.Policy);
+        app.MapGrpcService<GuardAdminService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;

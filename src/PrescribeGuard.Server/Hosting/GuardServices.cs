@@ -10,6 +10,7 @@ using PrescribeGuard.Server.Health;
 using PrescribeGuard.Server.Identity;
 using PrescribeGuard.Server.Interceptors;
 using PrescribeGuard.Server.Policy;
+using PrescribeGuard.Server.Security;
 
 namespace PrescribeGuard.Server.Hosting;
 
@@ -33,6 +34,8 @@ public static class GuardServices
         services.AddSingleton<CheckPrescriptionHandler>();
         services.AddSingleton<RecordHandler>();
         services.AddHostedService<GuardStartup>();
+        services.AddGuardSecurity(configuration);
+        services.AddPlatformRateLimiting(configuration);
 
         services.AddGrpc(options =>
         {

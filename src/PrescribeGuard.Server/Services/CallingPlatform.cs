@@ -1,28 +1,24 @@
 using Grpc.Core;
+using PrescribeGuard.Server.Security;
 
 namespace PrescribeGuard.Server.Services;
 
 /// <summary>
-/// Names the platform calling. Until authentication lands it is the x-platform-id header; every
-/// record id and request id is scoped to it.
+/// Names the platform calling, from its authenticated identity (JWT claim or API key), never from a
+/// header it could set itself. Every record id and request id is scoped to it.
 /// </summary>
 public static class CallingPlatform
 {
-    public const string Header = "x-platform-id";
+    public static string From(ServerCallContext context) =>
+        Find(context) ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "the caller's credentials name no platform"));
 
-    public static string From(ServerCallContext context)
+    public static string? Find(ServerCallContext context)
     {
-        var value = context.RequestHeaders.GetValue(Header);
-        if (string.IsNullOrEmpty(value))
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"the {Header} header is required"));
-        }
-
-        if (value.Length > 64 || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated, $"the {Header} header must be 1-64 letters, digits, '-', '_' or '.'"));
-        }
-
-        return value;
+        var platform = context.GetHttpContext().User.FindFirst(GuardRoles.PlatformClaim)?.Value;
+        return string.IsNullOrEmpty(platform) || platform.Length > 64 || !platform.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? null
+            : platform;
     }
+
+    public static bool IsAuditor(ServerCallContext context) => context.GetHttpContext().User.IsInRole(GuardRoles.Auditor);
 }

@@ -58,6 +58,8 @@ public sealed class GuardServer : IAsyncDisposable
             var configuration = new Dictionary<string, string?>
             {
                 ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
+                // Tests name their platform in x-platform-id unless they test credentials.
+                ["Auth:TrustPlatformHeader"] = "true",
                 ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
                 ["Kestrel:Endpoints:Metrics:Url"] = "http://127.0.0.1:0",
                 ["Kestrel:Endpoints:Metrics:Protocols"] = "Http1",
