@@ -47,9 +47,13 @@ public sealed class DuplicateActiveKetamineRule : IRule
             .Concat(reservations.Select(r => r.PlatformId))
             .Distinct(StringComparer.Ordinal)
             .Count();
+        // How recent, without ids: another platform's records are told of, never named.
+        var recency = prescriptions.Count == 0
+            ? string.Empty
+            : Invariant($" The latest was issued {Math.Max(0, (int)(context.Now - prescriptions.Max(p => p.IssuedAt)).TotalDays)} day(s) ago; supply lasts until {prescriptions.Max(context.ActiveUntil):yyyy-MM-dd}.");
         return new RuleHit(
             "Another ketamine prescription is active or pending for this patient",
-            Invariant($"{prescriptions.Count} active ketamine prescription(s) and {reservations.Count} pending reservation(s) on {platforms} platform(s) overlap this request."),
+            Invariant($"{prescriptions.Count} active ketamine prescription(s) and {reservations.Count} pending reservation(s) on {platforms} platform(s) overlap this request.") + recency,
             [.. prescriptions.Select(RuleContext.Evidence), .. reservations.Select(RuleContext.Evidence)]);
     }
 }

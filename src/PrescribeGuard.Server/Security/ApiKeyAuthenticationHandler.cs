@@ -46,7 +46,7 @@ public sealed class ApiKeyAuthenticationHandler(
             if (entry.Sha256.Length == 64 && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(entry.Sha256)))
             {
                 var claims = new List<Claim> { new(GuardRoles.PlatformClaim, entry.PlatformId) };
-                claims.AddRange(entry.Roles.Select(role => new Claim(ClaimTypes.Role, role)));
+                claims.AddRange(entry.EffectiveRoles.Select(role => new Claim(ClaimTypes.Role, role)));
                 var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
                 return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
             }

@@ -26,7 +26,13 @@ public sealed class ApiKeyOptions
     /// <summary>Lower- or upper-case hex SHA-256 of the key; the key itself is never configured.</summary>
     public string Sha256 { get; set; } = string.Empty;
 
-    public List<string> Roles { get; set; } = [GuardRoles.Platform];
+    /// <summary>
+    /// Empty means the platform role. Not pre-filled: configuration binding appends to a list, so a
+    /// default entry would leak into every key's roles.
+    /// </summary>
+    public List<string> Roles { get; set; } = [];
+
+    public IReadOnlyList<string> EffectiveRoles => Roles.Count == 0 ? [GuardRoles.Platform] : Roles;
 }
 
 public sealed class JwtOptions

@@ -95,6 +95,18 @@ public sealed class GuardServer : IAsyncDisposable
 
     public PrescriptionGuard.PrescriptionGuardClient AnonymousClient() => new(Channel);
 
+    /// <summary>A call invoker that sends exactly these headers (credentials under test).</summary>
+    public CallInvoker Invoker(params (string Name, string Value)[] headers) =>
+        Channel.Intercept(metadata =>
+        {
+            foreach (var (name, value) in headers)
+            {
+                metadata.Add(name, value);
+            }
+
+            return metadata;
+        });
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

@@ -1,0 +1,257 @@
+using System.Security.Cryptography;
+using System.Text;
+using Google.Protobuf;
+using Google.Rpc;
+using Grpc.Core;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using PrescribeGuard.Server.Hosting;
+using PrescribeGuard.Server.Tests.Support;
+using PrescribeGuard.V1;
+
+namespace PrescribeGuard.Server.Tests;
+
+/// <summary>
+/// Who may call and what each caller learns: API keys and JWTs, roles, tenant isolation of
+/// decisions and evidence, per-platform rate limits, the audit chain and operator policy reload.
+/// </summary>
+public sealed class SecurityTests : IAsyncLifetime
+{
+    private const string Issuer = "https://idp.example.test";
+    private const string Audience = "prescribeguard";
+    private const string KeyA = "key-of-platform-a-0123456789";
+    private const string KeyB = "key-of-platform-b-0123456789";
+    private const string AuditorKey = "key-of-the-auditor-012345678";
+    private const string OperatorKey = "key-of-the-operator-01234567";
+    private static readonly byte[] SigningKey = RandomNumberGenerator.GetBytes(32);
+
+    private readonly string _policyFolder = Directory.CreateTempSubdirectory("prescribeguard-policy-").FullName;
+    private GuardServer _server = null!;
+
+    private string PolicyPath => Path.Combine(_policyFolder, "policy.json");
+
+    public async Task InitializeAsync()
+    {
+        File.Copy(DefaultPolicyPath(), PolicyPath);
+        _server = await GuardServer.StartAsync(settings: SecureSettings());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        Directory.Delete(_policyFolder, recursive: true);
+    }
+
+    private DateTimeOffset Now => _server.Time.GetUtcNow();
+
+    private PrescriptionGuard.PrescriptionGuardClient WithKey(string key) => new(_server.Invoker(("x-api-key", key)));
+
+    private PrescriptionGuard.PrescriptionGuardClient WithBearer(string token) => new(_server.Invoker(("authorization", "Bearer " + token)));
+
+    [Fact]
+    public async Task Calls_without_credentials_are_unauthenticated_and_the_platform_header_is_not_trusted()
+    {
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => _server.AnonymousClient().CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => WithKey("not-a-key").CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Health_needs_no_credentials()
+    {
+        var health = await new Grpc.Health.V1.Health.HealthClient(_server.Channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest());
+        Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+    }
+
+    [Fact]
+    public async Task Api_key_names_the_platform_whatever_header_it_sends()
+    {
+        var invoker = _server.Invoker(("x-api-key", KeyA), ("x-platform-id", "platform-b"));
+        var decision = await new PrescriptionGuard.PrescriptionGuardClient(invoker).CheckPrescriptionAsync(Requests.CleanCheck(Now));
+
+        await StatusAssert.FailsWith(StatusCode.NotFound, () => WithKey(KeyB).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }).ResponseAsync);
+        Assert.Equal(decision, await WithKey(KeyA).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }));
+    }
+
+    [Fact]
+    public async Task Valid_jwt_is_accepted_with_the_platform_from_its_claim()
+    {
+        var decision = await WithBearer(Token("platform-jwt")).CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        Assert.Equal(Outcome.Allow, decision.Outcome);
+
+        await StatusAssert.FailsWith(StatusCode.NotFound, () => WithKey(KeyA).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }).ResponseAsync);
+        Assert.Equal(decision, await WithBearer(Token("platform-jwt")).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }));
+    }
+
+    public static TheoryData<string> BadTokens => new() { "expired", "wrong audience", "wrong issuer", "wrong key", "garbage" };
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task Bad_jwt_is_unauthenticated(string kind)
+    {
+        var token = kind switch
+        {
+            "expired" => Token("platform-jwt", expires: DateTime.UtcNow.AddMinutes(-5), notBefore: DateTime.UtcNow.AddHours(-1)),
+            "wrong audience" => Token("platform-jwt", audience: "someone-else"),
+            "wrong issuer" => Token("platform-jwt", issuer: "https://evil.example.test"),
+            "wrong key" => Token("platform-jwt", key: RandomNumberGenerator.GetBytes(32)),
+            _ => "not.a.jwt",
+        };
+
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => WithBearer(token).CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Auditor_reads_any_platforms_decision_but_cannot_check()
+    {
+        var decision = await WithKey(KeyA).CheckPrescriptionAsync(Requests.CleanCheck(Now));
+
+        Assert.Equal(decision, await WithKey(AuditorKey).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }));
+        await StatusAssert.FailsWith(StatusCode.PermissionDenied, () => WithKey(AuditorKey).CheckPrescriptionAsync(Requests.CleanCheck(Now, "auditor-try")).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task Only_operators_reload_the_policy_and_an_invalid_file_keeps_the_active_policy()
+    {
+        var admin = new GuardAdmin.GuardAdminClient(_server.Invoker(("x-api-key", OperatorKey)));
+        await StatusAssert.FailsWith(StatusCode.PermissionDenied, () => new GuardAdmin.GuardAdminClient(_server.Invoker(("x-api-key", KeyA))).ReloadPolicyAsync(new ReloadPolicyRequest()).ResponseAsync);
+
+        var same = await admin.ReloadPolicyAsync(new ReloadPolicyRequest());
+        Assert.False(same.Changed);
+
+        await File.WriteAllTextAsync(PolicyPath, (await File.ReadAllTextAsync(DefaultPolicyPath())).Replace("\"reservationTtlMinutes\": 15", "\"reservationTtlMinutes\": 20", StringComparison.Ordinal));
+        var changed = await admin.ReloadPolicyAsync(new ReloadPolicyRequest());
+        Assert.True(changed.Changed);
+        var decision = await WithKey(KeyA).CheckPrescriptionAsync(Requests.CleanCheck(Now, "after-reload"));
+        Assert.Equal(changed.PolicyVersion, decision.PolicyVersion);
+        Assert.Equal(Now.AddMinutes(20), decision.ReservationExpiresAt.ToDateTimeOffset());
+
+        await File.WriteAllTextAsync(PolicyPath, "{ \"rules\": {} }");
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => admin.ReloadPolicyAsync(new ReloadPolicyRequest()).ResponseAsync);
+        Assert.Equal("POLICY_INVALID", reason);
+        var stillActive = await WithKey(KeyA).CheckPrescriptionAsync(Requests.CleanCheck(Now, "after-bad-reload", Requests.Patient("p-9", "Other", "Person", "1990-02-02")));
+        Assert.Equal(changed.PolicyVersion, stillActive.PolicyVersion);
+    }
+
+    [Fact]
+    public async Task Another_platform_learns_that_a_prescription_exists_but_none_of_its_identifiers()
+    {
+        var a = WithKey(KeyA);
+        var check = Requests.CleanCheck(Now);
+        check.Prescriber = Requests.Prescriber(Requests.OtherPrescriberNpi);
+        check.Medication.DaysSupply = 7;
+        var decision = await a.CheckPrescriptionAsync(check);
+        await a.RecordPrescriptionAsync(Requests.RecordFor(check, decision, "rx-A-secret-77", Now));
+        var dispense = Requests.Dispense(check.Patient, "rx-A-secret-77", "fill-A-secret-88", Now, 35, 7);
+        dispense.Pharmacy = new Pharmacy { NcpdpId = "7654321" };
+        await a.RecordDispenseAsync(dispense);
+
+        var seenByB = await WithKey(KeyB).CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1", Requests.Patient("b-patient-1")));
+
+        Assert.Equal(Outcome.Deny, seenByB.Outcome);
+        Assert.All(seenByB.Findings, f => Assert.Empty(f.EvidenceIds));
+        var duplicate = Assert.Single(seenByB.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+        Assert.Contains("1 active ketamine prescription(s) and 0 pending reservation(s) on 1 platform(s)", duplicate.Detail, StringComparison.Ordinal);
+        Assert.Contains("issued 0 day(s) ago", duplicate.Detail, StringComparison.Ordinal);
+        var text = JsonFormatter.Default.Format(seenByB);
+        foreach (var secret in new[] { "rx-A-secret-77", "fill-A-secret-88", "7654321", Requests.OtherPrescriberNpi, "platform-a", decision.DecisionId, "pt-1" })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Each_platform_has_its_own_rate_limit_and_rejections_say_when_to_retry()
+    {
+        await using var limited = await GuardServer.StartAsync(settings: SecureSettings(permitsPerSecond: 1, burst: 3));
+        var a = new PrescriptionGuard.PrescriptionGuardClient(limited.Invoker(("x-api-key", KeyA)));
+        var now = limited.Time.GetUtcNow();
+
+        RpcException? rejected = null;
+        for (var i = 0; i < 10 && rejected is null; i++)
+        {
+            try
+            {
+                await a.CheckPrescriptionAsync(Requests.CleanCheck(now, $"burst-{i}", Requests.Patient($"p-{i}", "Burst", $"Patient{(char)('a' + i)}", "1980-01-01")));
+            }
+            catch (RpcException ex)
+            {
+                rejected = ex;
+            }
+        }
+
+        Assert.NotNull(rejected);
+        Assert.Equal(StatusCode.ResourceExhausted, rejected!.StatusCode);
+        var retry = rejected.GetRpcStatus()?.GetDetail<RetryInfo>();
+        Assert.NotNull(retry);
+        Assert.True(retry!.RetryDelay.ToTimeSpan() > TimeSpan.Zero);
+
+        var b = new PrescriptionGuard.PrescriptionGuardClient(limited.Invoker(("x-api-key", KeyB)));
+        var other = await b.CheckPrescriptionAsync(Requests.CleanCheck(now, "b-unaffected", Requests.Patient("b-1", "Unaffected", "Person", "1975-05-05")));
+        Assert.Equal(Outcome.Allow, other.Outcome);
+    }
+
+    [Fact]
+    public async Task Verify_audit_passes_on_a_clean_ledger_and_names_the_first_edited_decision()
+    {
+        var a = WithKey(KeyA);
+        var first = await a.CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        var record = Requests.RecordFor(Requests.CleanCheck(Now), first, "rx-1", Now);
+        await a.RecordPrescriptionAsync(record);
+        var second = await a.CheckPrescriptionAsync(Requests.CleanCheck(Now, "req-2", Requests.Patient("p-2", "Second", "Patient", "1960-06-06")));
+        var settings = new[] { $"--Guard:DataDirectory={_server.DataDirectory}" };
+
+        var clean = new StringWriter();
+        Assert.Equal(0, await AuditCommand.RunAsync(settings, clean));
+        Assert.Contains("intact: 3 link(s)", clean.ToString(), StringComparison.Ordinal);
+
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "prescribeguard.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var edit = connection.CreateCommand();
+            edit.CommandText = $"UPDATE decisions SET outcome = 2 WHERE decision_id = '{second.DecisionId}'";
+            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
+        }
+
+        var broken = new StringWriter();
+        Assert.Equal(1, await AuditCommand.RunAsync(settings, broken));
+        Assert.Contains($"link 3 (decision {second.DecisionId})", broken.ToString(), StringComparison.Ordinal);
+    }
+
+    private Dictionary<string, string?> SecureSettings(int permitsPerSecond = 5000, int burst = 10000) => new()
+    {
+        ["Auth:TrustPlatformHeader"] = "false",
+        ["Auth:ApiKeys:0:PlatformId"] = "platform-a",
+        ["Auth:ApiKeys:0:Sha256"] = Sha256(KeyA),
+        ["Auth:ApiKeys:1:PlatformId"] = "platform-b",
+        ["Auth:ApiKeys:1:Sha256"] = Sha256(KeyB),
+        ["Auth:ApiKeys:2:PlatformId"] = "audit-office",
+        ["Auth:ApiKeys:2:Sha256"] = Sha256(AuditorKey),
+        ["Auth:ApiKeys:2:Roles:0"] = "auditor",
+        ["Auth:ApiKeys:3:PlatformId"] = "ops",
+        ["Auth:ApiKeys:3:Sha256"] = Sha256(OperatorKey),
+        ["Auth:ApiKeys:3:Roles:0"] = "operator",
+        ["Auth:Jwt:Issuer"] = Issuer,
+        ["Auth:Jwt:Audience"] = Audience,
+        ["Auth:Jwt:SigningKeys:0"] = Convert.ToBase64String(SigningKey),
+        ["RateLimit:PermitsPerSecond"] = permitsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RateLimit:Burst"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Guard:PolicyPath"] = PolicyPath,
+    };
+
+    private static string DefaultPolicyPath() => Path.Combine(AppContext.BaseDirectory, "policy", "default.json");
+
+    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
+    private static string Token(string platform, string issuer = Issuer, string audience = Audience, DateTime? expires = null, DateTime? notBefore = null, byte[]? key = null) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            NotBefore = notBefore ?? DateTime.UtcNow.AddMinutes(-1),
+            IssuedAt = notBefore ?? DateTime.UtcNow.AddMinutes(-1),
+            Expires = expires ?? DateTime.UtcNow.AddMinutes(10),
+            Claims = new Dictionary<string, object> { ["platform_id"] = platform, ["roles"] = "platform" },
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? SigningKey), SecurityAlgorithms.HmacSha256),
+        });
+}
