@@ -56,6 +56,19 @@ public sealed class RawFrameTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Expired_deadline_is_deadline_exceeded_and_decides_nothing()
+    {
+        var before = await LedgerRows.CountAsync(_server);
+        var request = Google.Protobuf.MessageExtensions.ToByteArray(Requests.CleanCheck(_server.Time.GetUtcNow(), "too-late"));
+
+        var (status, message) = await _raw.SendAsync(
+            CheckMethod, RawGrpc.Frame(request), new Dictionary<string, string> { ["x-platform-id"] = "platform-a", ["grpc-timeout"] = "1u" });
+
+        Assert.True(status == "4", $"grpc-status {status} {message}");
+        Assert.Equal(before["decisions"], (await LedgerRows.CountAsync(_server))["decisions"]);
+    }
+
+    [Fact]
     public async Task Oversized_message_is_resource_exhausted()
     {
         var (status, _) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame(new byte[512 * 1024]));

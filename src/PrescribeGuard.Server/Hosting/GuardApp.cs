@@ -15,6 +15,7 @@ public static class GuardApp
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        MutualTls.Configure(builder);
         builder.Services.AddPrescribeGuard(builder.Configuration);
 
         var app = builder.Build();

@@ -17,6 +17,12 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        // A caller that has given up gets no decision made on its behalf.
+        if (context.Deadline <= DateTime.UtcNow)
+        {
+            throw DeadlineExceeded();
+        }
+
         try
         {
             return await continuation(request, context);
@@ -36,7 +42,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled or its deadline passed"));
+            throw context.Deadline <= DateTime.UtcNow
+                ? DeadlineExceeded()
+                : new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }
         catch (Exception ex)
         {
@@ -44,6 +52,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
             throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error"));
         }
     }
+
+    private static RpcException DeadlineExceeded() =>
+        new(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "the call's deadline passed; nothing was decided after it"));
 
     public static RpcException ToRpc(GuardException ex)
     {
