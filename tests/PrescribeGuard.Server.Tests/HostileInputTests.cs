@@ -11,29 +11,15 @@ namespace PrescribeGuard.Server.Tests;
 /// with absurd values. Every reply is a deliberate status, never UNKNOWN or INTERNAL; the server
 /// stays up; rejected requests leave the ledger's row counts as they were.
 /// </summary>
-public sealed class HostileInputTests : IAsyncLifetime
+public sealed class HostileInputTests : RawGrpcTestBase
 {
     // Fixed seeds: a failure names its case and reproduces exactly.
     private const int MutationSeed = 20261124;
     private const int MutationCount = 400;
     private static readonly string[] DeliberateStatuses = ["0", "3", "5", "6", "9"];
 
-    private GuardServer _server = null!;
-    private RawGrpc _raw = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await GuardServer.StartAsync();
-        _raw = new RawGrpc(_server.Address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _raw.Dispose();
-        await _server.DisposeAsync();
-    }
-
-    private DateTimeOffset Now => _server.Time.GetUtcNow();
+    private DateTimeOffset Now => Server.Time.GetUtcNow();
 
     [Fact]
     public async Task Mutated_request_bytes_always_get_a_deliberate_status()
@@ -51,7 +37,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         {
             var (method, original) = seeds[i % seeds.Length];
             var mutant = Mutate(original, random, out var how);
-            var (status, message) = await _raw.SendAsync(method, RawGrpc.Frame(mutant));
+            var (status, message) = await Raw.SendAsync(method, RawGrpc.Frame(mutant));
             if (!DeliberateStatuses.Contains(status))
             {
                 failures.Add($"#{i} {method} {how}: grpc-status {status} {message}");
@@ -59,7 +45,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         }
 
         Assert.Empty(failures);
-        var healthy = await _server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Now, "after-mutants", Requests.Patient("p-z", "Zed", "Healthy", "1970-01-01")));
+        var healthy = await Server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Now, "after-mutants", Requests.Patient("p-z", "Zed", "Healthy", "1970-01-01")));
         Assert.Equal(Outcome.Allow, healthy.Outcome);
     }
 
@@ -69,21 +55,21 @@ public sealed class HostileInputTests : IAsyncLifetime
     [MemberData(nameof(HostileChecks))]
     public async Task Hostile_values_are_invalid_arguments_and_write_nothing(string kind)
     {
-        var before = await LedgerRows.CountAsync(_server);
+        var before = await LedgerRows.CountAsync(Server);
         var request = Requests.CleanCheck(Now, "hostile");
         HostileCheckCases[kind](request, Now);
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => _server.Client().CheckPrescriptionAsync(request).ResponseAsync);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => Server.Client().CheckPrescriptionAsync(request).ResponseAsync);
 
         Assert.True(ex.StatusCode is StatusCode.InvalidArgument or StatusCode.ResourceExhausted, $"{kind}: {ex.Status}");
-        Assert.Equal(before, await LedgerRows.CountAsync(_server));
+        Assert.Equal(before, await LedgerRows.CountAsync(Server));
     }
 
     [Fact]
     public async Task Hostile_records_write_nothing()
     {
-        var before = await LedgerRows.CountAsync(_server);
-        var client = _server.Client();
+        var before = await LedgerRows.CountAsync(Server);
+        var client = Server.Client();
         var dispense = Requests.Dispense(Requests.Patient(), "rx-1", "fill-1", Now, double.PositiveInfinity, int.MaxValue, int.MinValue);
         var encounter = Requests.SupervisedDose(Requests.Patient(), new string('e', 10_000), Now);
         encounter.OccurredAt = new Timestamp { Seconds = long.MaxValue };
@@ -103,7 +89,7 @@ public sealed class HostileInputTests : IAsyncLifetime
         await StatusAssert.InvalidFields(() => client.RecordPrescriptionAsync(prescription).ResponseAsync);
         await StatusAssert.InvalidFields(() => client.ReleaseDecisionAsync(new ReleaseDecisionRequest()).ResponseAsync);
         await StatusAssert.InvalidFields(() => client.GetDecisionAsync(new GetDecisionRequest { DecisionId = new string('d', 129) }).ResponseAsync);
-        Assert.Equal(before, await LedgerRows.CountAsync(_server));
+        Assert.Equal(before, await LedgerRows.CountAsync(Server));
     }
 
     private static readonly Dictionary<string, Action<CheckPrescriptionRequest, DateTimeOffset>> HostileCheckCases = new()

@@ -7,23 +7,9 @@ namespace PrescribeGuard.Server.Tests;
 /// Bytes no well-behaved client would send, in real gRPC frames over HTTP/2: each gets a deliberate
 /// status, never UNKNOWN or INTERNAL, and the server keeps answering.
 /// </summary>
-public sealed class RawFrameTests : IAsyncLifetime
+public sealed class RawFrameTests : RawGrpcTestBase
 {
     private const string CheckMethod = "/prescribeguard.v1.PrescriptionGuard/CheckPrescription";
-    private GuardServer _server = null!;
-    private RawGrpc _raw = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await GuardServer.StartAsync();
-        _raw = new RawGrpc(_server.Address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _raw.Dispose();
-        await _server.DisposeAsync();
-    }
 
     public static TheoryData<string, byte[]> Payloads => new()
     {
@@ -40,17 +26,17 @@ public sealed class RawFrameTests : IAsyncLifetime
     [MemberData(nameof(Payloads))]
     public async Task Malformed_frames_get_a_deliberate_status(string kind, byte[] payload)
     {
-        var (status, message) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame(payload));
+        var (status, message) = await Raw.SendAsync(CheckMethod, RawGrpc.Frame(payload));
 
         Assert.True(status is "3" or "16", $"{kind}: grpc-status {status} {message}");
-        var healthy = await _server.Client().CheckPrescriptionAsync(Requests.CleanCheck(_server.Time.GetUtcNow(), "after-" + kind.Replace(' ', '-')));
+        var healthy = await Server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Server.Time.GetUtcNow(), "after-" + kind.Replace(' ', '-')));
         Assert.Equal(Outcome.Allow, healthy.Outcome);
     }
 
     [Fact]
     public async Task Frame_claiming_more_bytes_than_sent_is_invalid()
     {
-        var (status, message) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));
+        var (status, message) = await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));
 
         Assert.True(status == "3", $"grpc-status {status} {message}");
     }
@@ -58,20 +44,20 @@ public sealed class RawFrameTests : IAsyncLifetime
     [Fact]
     public async Task Expired_deadline_is_deadline_exceeded_and_decides_nothing()
     {
-        var before = await LedgerRows.CountAsync(_server);
-        var request = Google.Protobuf.MessageExtensions.ToByteArray(Requests.CleanCheck(_server.Time.GetUtcNow(), "too-late"));
+        var before = await LedgerRows.CountAsync(Server);
+        var request = Google.Protobuf.MessageExtensions.ToByteArray(Requests.CleanCheck(Server.Time.GetUtcNow(), "too-late"));
 
-        var (status, message) = await _raw.SendAsync(
+        var (status, message) = await Raw.SendAsync(
             CheckMethod, RawGrpc.Frame(request), new Dictionary<string, string> { ["x-platform-id"] = "platform-a", ["grpc-timeout"] = "1u" });
 
         Assert.True(status == "4", $"grpc-status {status} {message}");
-        Assert.Equal(before["decisions"], (await LedgerRows.CountAsync(_server))["decisions"]);
+        Assert.Equal(before["decisions"], (await LedgerRows.CountAsync(Server))["decisions"]);
     }
 
     [Fact]
     public async Task Oversized_message_is_resource_exhausted()
     {
-        var (status, _) = await _raw.SendAsync(CheckMethod, RawGrpc.Frame(new byte[512 * 1024]));
+        var (status, _) = await Raw.SendAsync(CheckMethod, RawGrpc.Frame(new byte[512 * 1024]));
 
         Assert.Equal("8", status);
     }

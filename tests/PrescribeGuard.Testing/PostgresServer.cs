@@ -47,20 +47,7 @@ public sealed partial class PostgresServer : IAsyncLifetime
     private string SocketDirectory => Path.Combine(Root, "socket");
 
     /// <summary>Starts a server outside xunit's fixture lifecycle; dispose it with <see cref="DisposeAsync"/>.</summary>
-    public static async Task<PostgresServer> StartNewAsync()
-    {
-        var server = new PostgresServer();
-        try
-        {
-            await server.InitializeAsync().ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<PostgresServer> StartNewAsync() => ServerFixture.StartNewAsync<PostgresServer>();
 
     /// <summary>Creates a cluster, starts it on a free port and waits until it accepts queries.</summary>
     public async Task InitializeAsync()

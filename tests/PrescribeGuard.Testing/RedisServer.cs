@@ -44,20 +44,7 @@ public sealed class RedisServer : IAsyncLifetime
     }
 
     /// <summary>Starts a server outside xunit's fixture lifecycle; dispose it with <see cref="DisposeAsync"/>.</summary>
-    public static async Task<RedisServer> StartNewAsync()
-    {
-        var server = new RedisServer();
-        try
-        {
-            await server.InitializeAsync().ConfigureAwait(false);
-            return server;
-        }
-        catch
-        {
-            await server.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<RedisServer> StartNewAsync() => ServerFixture.StartNewAsync<RedisServer>();
 
     /// <summary>Starts the server on a free port and waits until it answers PING.</summary>
     public async Task InitializeAsync()
