@@ -85,6 +85,10 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
             var before = await client.CheckPrescriptionAsync(Requests.CleanCheck(now, "req-before", someoneElse));
             Assert.Equal(Outcome.Allow, before.Outcome);
 
+            using var http = new HttpClient { BaseAddress = guard.MetricsAddress };
+            var health = new Grpc.Health.V1.Health.HealthClient(guard.Channel);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+
             await server.StopAsync();
 
             for (var i = 0; i < 3; i++)
@@ -94,6 +98,11 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
                     client.CheckPrescriptionAsync(Requests.CleanCheck(now, $"req-down-{i}"), cancellationToken: deadline.Token).ResponseAsync);
                 Assert.Equal("LEDGER_UNAVAILABLE", reason);
             }
+
+            // Operations see it too: not ready, and the gRPC health service is NOT_SERVING.
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
 
             await server.StartAsync();
 
@@ -107,6 +116,8 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
             }
 
             Assert.Equal(0L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM decisions WHERE request_id LIKE 'req-down-%'"));
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
             var audited = await client.GetDecisionAsync(new GetDecisionRequest { DecisionId = before.DecisionId });
             Assert.Equal(before, audited);
         }
