@@ -30,6 +30,9 @@ public sealed class InProcessGuard : IAsyncDisposable
             ["Guard:PatientKeySecret"] = options.Secret,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+
+            // The load names its platform in x-platform-id (no keys to issue); --set Auth:... overrides.
+            ["Auth:TrustPlatformHeader"] = "true",
             ["Ledger:Provider"] = options.Ledger,
             ["Cache:Provider"] = options.Cache,
         };

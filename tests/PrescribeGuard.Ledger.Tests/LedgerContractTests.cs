@@ -417,6 +417,59 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         Assert.Equal([encounter.Entry], seen[3].Encounters);
     }
 
+    [Fact]
+    public async Task Concurrent_writes_where_some_fail_commit_all_the_others_and_the_audit_chain_stays_intact()
+    {
+        // On SQLite these land in shared group-commit transactions: a failing write must roll back
+        // only itself, and every other one must be durable and chained.
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patients = Enumerable.Range(0, 8).Select(_ => NewPatient()).ToArray();
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 48).Select(i => Task.Run(async () =>
+        {
+            var request = Request(patients[i % patients.Length], $"req-{i}");
+            try
+            {
+                var decided = await ledger.DecideAsync(
+                    request,
+                    history => i % 3 == 0
+                        ? throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "no such prescription")
+                        : Decision(request, Now, reserve: history.Reservations.Count == 0),
+                    CancellationToken.None);
+                return decided.Decision;
+            }
+            catch (GuardException ex) when (ex.Reason == "PRESCRIPTION_NOT_FOUND")
+            {
+                return null;
+            }
+        })));
+
+        var decided = outcomes.OfType<DecisionRecord>().ToArray();
+        Assert.Equal(32, decided.Length);
+        Assert.Equal(16, outcomes.Count(o => o is null));
+        foreach (var decision in decided)
+        {
+            Assert.NotNull(await ledger.GetDecisionAsync(decision.DecisionId, CancellationToken.None));
+        }
+
+        // Serialised per patient: each of the eight got exactly one reservation.
+        Assert.Equal(patients.Length, decided.Count(d => d.Reservation is not null));
+        foreach (var patient in patients)
+        {
+            Assert.Single((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        }
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
+        Assert.Equal(32, verification.LinksVerified);
+
+        // A failed request id was not used up: retrying it decides.
+        var retry = Request(patients[0], "req-0");
+        Assert.False((await ledger.DecideAsync(retry, _ => Decision(retry, Now, reserve: false), CancellationToken.None)).Replayed);
+    }
+
     private static void AssertSameDecision(DecisionRecord expected, DecisionRecord actual)
     {
         Assert.Equal(expected.DecisionId, actual.DecisionId);

@@ -13,7 +13,18 @@ public interface IHistoryCache
 {
     ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The cached history with whatever revision it has, or null. For deciding speculatively before
+    /// the patient's transaction; the ledger uses such a decision only if the revision it then reads
+    /// inside the transaction is the same. A cache that cannot answer cheaply returns null.
+    /// </summary>
+    ValueTask<CachedHistory?> GetLatestAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<CachedHistory?>(null);
+
     ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken);
 
     ValueTask InvalidateAsync(PatientKey patientKey, CancellationToken cancellationToken);
 }
+
+/// <summary>A patient's history as cached, with the ledger revision it was read at.</summary>
+public readonly record struct CachedHistory(long Revision, PatientHistory History);

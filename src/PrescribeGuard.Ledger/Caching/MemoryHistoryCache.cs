@@ -12,6 +12,9 @@ public sealed class MemoryHistoryCache(IMemoryCache cache, TimeSpan slidingExpir
     public ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken) =>
         ValueTask.FromResult(cache.TryGetValue(patientKey.Value, out Entry? entry) && entry!.Revision == revision ? entry.History : null);
 
+    public ValueTask<CachedHistory?> GetLatestAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<CachedHistory?>(cache.TryGetValue(patientKey.Value, out Entry? entry) ? new CachedHistory(entry!.Revision, entry.History) : null);
+
     public ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken)
     {
         cache.Set(patientKey.Value, new Entry(revision, history), new MemoryCacheEntryOptions { SlidingExpiration = slidingExpiry, Size = 1 });

@@ -90,9 +90,18 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         return connection;
     }
 
-    public ValueTask<IAsyncDisposable> EnterWriterAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IAsyncDisposable>(NoWriterGate.Instance);
+    /// <summary>One transaction per write, in parallel with others; the patient's advisory lock serialises it.</summary>
+    public async Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockPatientAsync(connection, transaction, patientKey, cancellationToken);
+        var result = await work(connection, transaction);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
 
+    /// <summary>Serialises this transaction against every other one for the same patient, on every instance.</summary>
     public async Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
     {
         await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
@@ -128,12 +137,5 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         {
             _dataSource.Clear();
         }
-    }
-
-    private sealed class NoWriterGate : IAsyncDisposable
-    {
-        public static readonly NoWriterGate Instance = new();
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -2,10 +2,25 @@ using System.Data.Common;
 
 namespace PrescribeGuard.Ledger.Sql;
 
+/// <summary>
+/// A connection that keeps one prepared command per SQL text for its whole life. The commands it
+/// hands out must not be used after the next <see cref="Command"/> call with the same text, and
+/// disposing them is a no-op (the connection disposes them).
+/// </summary>
+internal interface ICommandCache
+{
+    DbCommand Command(DbTransaction? transaction, string sql);
+}
+
 internal static class DbCommandExtensions
 {
     public static DbCommand Command(this DbConnection connection, DbTransaction? transaction, string sql)
     {
+        if (connection is ICommandCache cache)
+        {
+            return cache.Command(transaction, sql);
+        }
+
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;

@@ -17,11 +17,13 @@ public interface ILedgerDialect
 
     Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>Waits for the right to write, where the store allows only one writer at a time.</summary>
-    ValueTask<IAsyncDisposable> EnterWriterAsync(CancellationToken cancellationToken);
-
-    /// <summary>Serialises this transaction against every other one for the same patient.</summary>
-    Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken);
+    /// <summary>
+    /// Runs <paramref name="work"/> inside a write transaction serialised against every other write
+    /// for the same patient, and completes once that transaction has durably committed (or fails,
+    /// with nothing of <paramref name="work"/> committed). Exceptions of the store and of
+    /// <paramref name="work"/> are passed on as they were thrown.
+    /// </summary>
+    Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 
     /// <summary>Serialises appends to the audit chain, which is one chain per ledger.</summary>
     Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);

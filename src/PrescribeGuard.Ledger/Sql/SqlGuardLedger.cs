@@ -9,8 +9,10 @@ namespace PrescribeGuard.Ledger.Sql;
 
 /// <summary>
 /// The ledger on a relational store. Every write runs in one transaction serialised per patient
-/// (see <see cref="ILedgerDialect.LockPatientAsync"/>), so a check reads the history it decides on
-/// and commits its decision before any other check for the same patient can read.
+/// (see <see cref="ILedgerDialect.WriteAsync"/>: a per-patient lock on PostgreSQL, the single
+/// group-committing writer on SQLite), so a check reads the history it decides on and commits its
+/// decision before any other check for the same patient can read; the call returns only after
+/// the commit.
 /// </summary>
 public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache) : IGuardLedger
 {
@@ -44,6 +46,12 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
 
     public async Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
     {
+        // Decide speculatively, outside the patient's (serialised) transaction, on the history cached
+        // at some revision. Inside, that decision is kept only if the ledger's revision is still the
+        // same, i.e. nothing was written for the patient since: then the history it saw is exactly
+        // the one the transaction would read. Otherwise (or when deciding threw) it is decided again
+        // inside, as without the cache. This keeps evaluation off the single SQLite writer.
+        var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
         var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
             var existing = await FindDecisionByRequestAsync(connection, transaction, request.PlatformId, request.RequestId, cancellationToken);
@@ -55,9 +63,20 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             }
 
             var revision = await ReadRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
-            var cached = await cache.GetAsync(request.PatientKey, revision, cancellationToken);
-            var history = cached ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
-            var decision = decide(history);
+            PatientHistory? cached;
+            PatientHistory history;
+            DecisionRecord decision;
+            if (speculative is { } early && early.Revision == revision)
+            {
+                (cached, history, decision) = (early.History, early.History, early.Decision);
+            }
+            else
+            {
+                cached = await cache.GetAsync(request.PatientKey, revision, cancellationToken);
+                history = cached ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
+                decision = decide(history);
+            }
+
             await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
             await AppendDecisionAuditAsync(connection, transaction, decision, cancellationToken);
             if (decision.Reservation is { } reservation)
@@ -78,6 +97,25 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }
 
         return result;
+    }
+
+    private async Task<(long Revision, PatientHistory History, DecisionRecord Decision)?> DecideOnCachedAsync(
+        PatientKey patientKey, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
+    {
+        if (await cache.GetLatestAsync(patientKey, cancellationToken) is not { } latest)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (latest.Revision, latest.History, decide(latest.History));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Decided again inside the transaction, after the replay check, where it counts.
+            return null;
+        }
     }
 
     public Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken) =>
@@ -145,13 +183,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     {
         try
         {
-            await using var writer = await dialect.EnterWriterAsync(cancellationToken);
-            await using var connection = await dialect.OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await dialect.LockPatientAsync(connection, transaction, patientKey, cancellationToken);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
+            return await dialect.WriteAsync(patientKey, work, cancellationToken);
         }
         catch (DbException ex) when (dialect.IsDuplicateKey(ex))
         {

@@ -7,14 +7,24 @@ namespace PrescribeGuard.Ledger.Sqlite;
 
 /// <summary>
 /// The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so a committed decision
-/// survives a power loss. SQLite has a single writer per file; taking it in-process first keeps
-/// concurrent checks queueing on a semaphore instead of spinning on SQLITE_BUSY.
+/// survives a power loss. SQLite has a single writer per file, so every write goes through one
+/// in-process writer (<see cref="SqliteGroupCommitWriter"/>) that commits the writes queued together
+/// in one transaction and one fsync, before any of them is answered. Reads use pooled connections
+/// (WAL readers do not wait for the writer).
 /// </summary>
-public sealed class SqliteDialect : ILedgerDialect, IDisposable
+public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposable
 {
+    private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
+
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly string _writerConnectionString;
+    private readonly SqliteGroupCommitWriter _writer;
+    private readonly SqliteCheckpointer _checkpointer;
+
+    // Pooled connections keep their sqlite3 handle: the per-connection PRAGMAs run once per handle.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _configured = [];
     private int _walEnabled;
+    private int _disposed;
 
     public SqliteDialect(string databasePath)
     {
@@ -27,7 +37,10 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable
             Pooling = true,
             DefaultTimeout = 5,
         }.ToString();
+        _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB");
+        _writer = new SqliteGroupCommitWriter(OpenWriter);
+        _checkpointer = new SqliteCheckpointer(_writerConnectionString, () => _writer.Commits);
     }
 
     public string DatabasePath { get; }
@@ -48,7 +61,13 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable
             }
 
             // synchronous is per connection, and pooled connections may be new ones.
-            await connection.Command(null, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;").ExecuteNonQueryAsync(cancellationToken);
+            if (!_configured.TryGetValue(connection.Handle!, out _))
+            {
+                await using var pragmas = connection.Command(null, ConnectionPragmas);
+                await pragmas.ExecuteNonQueryAsync(cancellationToken);
+                _configured.AddOrUpdate(connection.Handle!, this);
+            }
+
             return connection;
         }
         catch
@@ -58,14 +77,12 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable
         }
     }
 
-    public async ValueTask<IAsyncDisposable> EnterWriterAsync(CancellationToken cancellationToken)
-    {
-        await _writer.WaitAsync(cancellationToken);
-        return new WriterRelease(_writer);
-    }
-
-    public Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
+    /// <summary>
+    /// Queues the write for the single writer, which runs it (in order, after the writes queued
+    /// before it) inside a group-committed transaction; completes after that transaction committed.
+    /// </summary>
+    public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(work, cancellationToken);
 
     // The single writer already orders every append.
     public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
@@ -78,14 +95,33 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable
     public bool IsUnavailable(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 5 or 6 or 8 or 10 or 11 or 13 or 14 };
 
-    public void Dispose() => _writer.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    private sealed class WriterRelease(SemaphoreSlim writer) : IAsyncDisposable
+    public async ValueTask DisposeAsync()
     {
-        public ValueTask DisposeAsync()
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            writer.Release();
-            return ValueTask.CompletedTask;
+            await _writer.DisposeAsync();
+            await _checkpointer.DisposeAsync();
+        }
+    }
+
+    private SqliteWriterConnection OpenWriter()
+    {
+        var connection = new SqliteWriterConnection(_writerConnectionString);
+        try
+        {
+            connection.Open();
+            using var pragmas = connection.CreateCommand();
+            // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas;
+            pragmas.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
         }
     }
 }

@@ -22,7 +22,7 @@ namespace PrescribeGuard.Server.Application;
 /// evaluator on the patient's history inside the patient's serialised transaction, so the decision
 /// and its reservation are durable before the reply and no two checks can both be allowed.
 /// </summary>
-public sealed class CheckPrescriptionHandler(
+public sealed partial class CheckPrescriptionHandler(
     IGuardLedger ledger,
     PrescriptionEvaluator evaluator,
     PolicyProvider policies,
@@ -50,29 +50,55 @@ public sealed class CheckPrescriptionHandler(
         var policy = policies.Current;
         var fingerprint = Fingerprint.Of(request, r => r.Patient, patientKey);
 
+        Decision? built = null;
         var result = await ledger.DecideAsync(
             new DecideRequest(platformId, request.RequestId, fingerprint, patientKey),
-            history => Decide(request, check, history, patientKey, fingerprint, policy),
+            history =>
+            {
+                var (record, decision) = Decide(request, check, history, patientKey, fingerprint, policy);
+                built = decision;
+                return record;
+            },
             cancellationToken);
-        var decision = Decision.Parser.ParseFrom(result.Decision.Payload);
+
+        // A new decision is answered as it was built (its payload is exactly its serialised form);
+        // only a replay is parsed back from the ledger.
+        var decision = result.Replayed || built is null ? Decision.Parser.ParseFrom(result.Decision.Payload) : built;
         if (!result.Replayed)
         {
             metrics.Decided(platformId, decision);
         }
 
-        logger.LogInformation(
-            "decision {DecisionId} platform {PlatformId} outcome {Outcome} findings {FindingCodes} policy {PolicyVersion} replayed {Replayed} dry_run {DryRun}",
-            decision.DecisionId,
-            platformId,
-            decision.Outcome,
-            string.Join(",", decision.Findings.Select(f => f.Code)),
-            decision.PolicyVersion,
-            result.Replayed,
-            decision.DryRun);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            LogDecision(
+                logger,
+                decision.DecisionId,
+                platformId,
+                decision.Outcome,
+                FindingCodes(decision),
+                decision.PolicyVersion,
+                result.Replayed,
+                decision.DryRun);
+        }
+
         return decision;
     }
 
-    private DecisionRecord Decide(
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "decision {DecisionId} platform {PlatformId} outcome {Outcome} findings {FindingCodes} policy {PolicyVersion} replayed {Replayed} dry_run {DryRun}")]
+    private static partial void LogDecision(
+        ILogger logger, string decisionId, string platformId, PrescribeGuard.V1.Outcome outcome, string findingCodes, string policyVersion, bool replayed, bool dryRun);
+
+    private static string FindingCodes(Decision decision) => decision.Findings.Count switch
+    {
+        0 => string.Empty,
+        1 => decision.Findings[0].Code,
+        _ => string.Join(",", decision.Findings.Select(f => f.Code)),
+    };
+
+    private (DecisionRecord Record, Decision Decision) Decide(
         CheckPrescriptionRequest request,
         PrescriptionCheck check,
         PatientHistory history,
@@ -93,7 +119,7 @@ public sealed class CheckPrescriptionHandler(
             ? new ReservationEntry(check.PlatformId, decisionId, check.Prescriber.Npi, check.Medication, check.EvaluatedAt, check.EvaluatedAt + policy.ReservationTtl)
             : null;
         var decision = ToContract.Decision(decisionId, request.RequestId, evaluation, check.EvaluatedAt, reservation?.ExpiresAt, request.DryRun);
-        return new DecisionRecord(
+        var record = new DecisionRecord(
             decisionId,
             check.PlatformId,
             request.RequestId,
@@ -107,5 +133,6 @@ public sealed class CheckPrescriptionHandler(
             reserves ? ReservationState.Pending : ReservationState.None,
             null,
             decision.ToByteArray());
+        return (record, decision);
     }
 }

@@ -1,0 +1,332 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using PrescribeGuard.Ledger.Sql;
+
+namespace PrescribeGuard.Ledger.Sqlite;
+
+/// <summary>
+/// Group commit for the embedded ledger. SQLite has one writer per file, so every write unit is
+/// queued here and one loop runs them, in arrival order, on one long-lived connection: it takes all
+/// the units queued while the previous batch was committing, runs each in its own SAVEPOINT of one
+/// transaction, commits once (one fsync with synchronous=FULL), and only then completes each unit's
+/// task. A unit that throws rolls back to its savepoint and fails alone; the others commit. A
+/// failure that loses the transaction (or the commit itself) fails every unit of the batch, none of
+/// which is then durable.
+/// </summary>
+/// <remarks>
+/// Units run strictly one after another and each sees the writes of the units before it, so checks
+/// for one patient stay serialised exactly as with one transaction per check; callers resume only
+/// after the commit, so whatever they do next (cache writes) follows the durable write.
+/// </remarks>
+internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
+{
+    /// <summary>Enough to amortise an fsync over many checks while keeping one batch short (a few ms).</summary>
+    public const int MaxBatch = 256;
+
+    // Run as kept (prepared once) commands of the writer connection.
+    private const string SavepointSql = "SAVEPOINT unit";
+    private const string RollbackToSavepointSql = "ROLLBACK TO SAVEPOINT unit";
+    private const string ReleaseSavepointSql = "RELEASE SAVEPOINT unit";
+
+    private readonly Func<SqliteWriterConnection> _connect;
+    private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions
+    {
+        SingleReader = true,
+        AllowSynchronousContinuations = false,
+    });
+
+    private readonly Task _loop;
+    private SqliteWriterConnection? _connection;
+    private long _commits;
+
+    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect)
+    {
+        _connect = connect;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Transactions committed so far.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<T>(cancellationToken);
+        }
+
+        var unit = new WriteUnit<T>(work, cancellationToken);
+        return _queue.Writer.TryWrite(unit)
+            ? unit.Task
+            : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDialect), "the ledger is shutting down"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Units already queued still run; new ones are refused.
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteUnit>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit))
+                {
+                    if (!unit.CancelIfRequested())
+                    {
+                        batch.Add(unit);
+                    }
+                }
+
+                if (batch.Count > 0)
+                {
+                    await RunBatchAsync(batch).ConfigureAwait(false);
+                    batch.Clear();
+                }
+            }
+        }
+        finally
+        {
+            DropConnection();
+        }
+    }
+
+    private async Task RunBatchAsync(List<WriteUnit> batch)
+    {
+        SqliteWriterConnection connection;
+        SqliteTransaction transaction;
+        try
+        {
+            connection = _connection ??= _connect();
+            transaction = connection.BeginTransaction(); // BEGIN IMMEDIATE: waits (busy_timeout) for other processes' writers
+        }
+        catch (Exception ex)
+        {
+            FailAll(batch, ex);
+            DropConnection();
+            return;
+        }
+
+        // A lone unit needs no savepoint: if it fails, the whole transaction is rolled back.
+        var savepoints = batch.Count > 1;
+        var succeeded = 0;
+        Exception? lost = null;
+        try
+        {
+            foreach (var unit in batch)
+            {
+                if (unit.CancelIfRequested())
+                {
+                    continue;
+                }
+
+                if (savepoints)
+                {
+                    Execute(connection, transaction, SavepointSql);
+                }
+
+                try
+                {
+                    await unit.RunAsync(connection, transaction).ConfigureAwait(false);
+                    succeeded++;
+                }
+                catch (Exception ex)
+                {
+                    unit.Failed = ex;
+
+                    // Fails when the transaction itself is gone (e.g. an I/O error rolled it back):
+                    // then this unit's error is the batch's.
+                    lost = ex;
+                    if (savepoints)
+                    {
+                        Execute(connection, transaction, RollbackToSavepointSql);
+                    }
+                    else
+                    {
+                        transaction.Rollback();
+                    }
+
+                    lost = null;
+                }
+
+                if (savepoints)
+                {
+                    Execute(connection, transaction, ReleaseSavepointSql);
+                }
+            }
+
+            if (succeeded > 0)
+            {
+                transaction.Commit();
+                Interlocked.Increment(ref _commits);
+            }
+            else if (savepoints)
+            {
+                transaction.Rollback();
+            }
+        }
+        catch (Exception ex)
+        {
+            // The transaction is lost: nothing of this batch is durable.
+            TryRollback(transaction);
+            FailAll(batch, lost ?? ex);
+            DropConnection();
+            return;
+        }
+        finally
+        {
+            transaction.Dispose();
+        }
+
+        foreach (var unit in batch)
+        {
+            unit.Complete();
+        }
+    }
+
+    private static void Execute(SqliteWriterConnection connection, SqliteTransaction transaction, string sql) =>
+        connection.Command(transaction, sql).ExecuteNonQuery();
+
+    private static void TryRollback(SqliteTransaction transaction)
+    {
+        try
+        {
+            transaction.Rollback();
+        }
+        catch (Exception)
+        {
+            // Already rolled back by SQLite, or the connection is unusable: it is dropped next.
+        }
+    }
+
+    private static void FailAll(List<WriteUnit> batch, Exception ex)
+    {
+        foreach (var unit in batch)
+        {
+            unit.Failed ??= ex;
+            unit.Complete();
+        }
+    }
+
+    private void DropConnection()
+    {
+        var connection = _connection;
+        _connection = null;
+        connection?.Dispose();
+    }
+
+    private abstract class WriteUnit
+    {
+        public Exception? Failed { get; set; }
+
+        /// <summary>Cancels a unit whose caller gave up before it ran; true when it did.</summary>
+        public abstract bool CancelIfRequested();
+
+        public abstract Task RunAsync(DbConnection connection, DbTransaction transaction);
+
+        /// <summary>After the commit (or the failure): completes the caller's task.</summary>
+        public abstract void Complete();
+    }
+
+    private sealed class WriteUnit<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) : WriteUnit
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Task => _completion.Task;
+
+        public override bool CancelIfRequested() =>
+            cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+
+        public override async Task RunAsync(DbConnection connection, DbTransaction transaction) =>
+            _result = await work(connection, transaction).ConfigureAwait(false);
+
+        public override void Complete()
+        {
+            switch (Failed)
+            {
+                case null:
+                    _completion.TrySetResult(_result);
+                    break;
+                case OperationCanceledException when cancellationToken.IsCancellationRequested:
+                    _completion.TrySetCanceled(cancellationToken);
+                    break;
+                default:
+                    _completion.TrySetException(Failed);
+                    break;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The writer's own connection: opened once, configured once, and keeping its prepared commands
+/// (one per SQL text) for the life of the connection, so a check does not re-prepare its statements.
+/// </summary>
+internal sealed class SqliteWriterConnection : SqliteConnection, ICommandCache
+{
+    private readonly Dictionary<string, KeptCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteWriterConnection(string connectionString)
+        : base(connectionString)
+    {
+    }
+
+    public DbCommand Command(DbTransaction? transaction, string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = new KeptCommand { Connection = this, CommandText = sql, CommandTimeout = DefaultTimeout };
+            _commands.Add(sql, command);
+        }
+        else
+        {
+            command.Parameters.Clear();
+        }
+
+        command.Transaction = (SqliteTransaction?)transaction;
+        return command;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var command in _commands.Values)
+            {
+                command.Release();
+            }
+
+            _commands.Clear();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>A command that outlives the using blocks of the code that runs it.</summary>
+    private sealed class KeptCommand : SqliteCommand
+    {
+        private bool _released;
+
+        public void Release()
+        {
+            _released = true;
+            Dispose();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (_released)
+            {
+                base.Dispose(disposing);
+            }
+        }
+    }
+}
+
