@@ -1,8 +1,11 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using PrescribeGuard.Cache.Redis;
+using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Server.Hosting;
 
 namespace PrescribeGuard.LoadTest;
@@ -56,6 +59,14 @@ public sealed class InProcessGuard : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InProcessGuard(app, address);
     }
+
+    /// <summary>The Redis cache's counters since start, when the guard uses Redis.</summary>
+    public string? CacheSummary() =>
+        _app.Services.GetRequiredService<IHistoryCache>() is RedisHistoryCache redis
+            ? string.Create(
+                CultureInfo.InvariantCulture,
+                $"redis cache: {redis.Hits:N0} hits, {redis.Misses:N0} misses, {redis.Errors:N0} errors, hit ratio {(double)redis.Hits / Math.Max(1, redis.Hits + redis.Misses):P1}")
+            : null;
 
     public async ValueTask DisposeAsync()
     {

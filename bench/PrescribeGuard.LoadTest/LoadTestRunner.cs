@@ -106,6 +106,11 @@ public static class LoadTestRunner
         Console.WriteLine("check mix (all phases incl. warm-up): " + string.Join(", ",
             Enum.GetValues<CheckKind>().Select(k => string.Create(CultureInfo.InvariantCulture,
                 $"{k} {(mix[(int)k, 0] + mix[(int)k, 1]) / total:P0} ({mix[(int)k, 1]:N0} reserving)"))));
+        if (guard?.CacheSummary() is { } cacheSummary)
+        {
+            Console.WriteLine(cacheSummary);
+        }
+
         foreach (var channel in channels)
         {
             channel.Dispose();
