@@ -182,6 +182,31 @@ public sealed class CheckFlowTests : IAsyncLifetime
         Assert.Equal("DECISION_DRY_RUN", dry);
     }
 
+    public static TheoryData<string> Substitutions => new() { "another prescriber", "larger quantity", "another route", "longer supply", "backdated" };
+
+    [Theory]
+    [MemberData(nameof(Substitutions))]
+    public async Task Recorded_prescription_must_be_the_one_that_was_checked(string substitution)
+    {
+        var check = Requests.CleanCheck(Now);
+        var decision = await _server.Client().CheckPrescriptionAsync(check);
+        var record = Requests.RecordFor(check, decision, "rx-1", Now);
+        switch (substitution)
+        {
+            case "another prescriber": record.Prescriber = Requests.Prescriber(Requests.OtherPrescriberNpi); break;
+            case "larger quantity": record.Medication.TotalMg = 3500; break;
+            case "another route": record.Medication.Route = Route.Intramuscular; break;
+            case "longer supply": record.Medication.DaysSupply = 30; break;
+            default: record.IssuedAt = Timestamp.FromDateTimeOffset(Now.AddDays(-60)); break;
+        }
+
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client().RecordPrescriptionAsync(record).ResponseAsync);
+
+        Assert.Equal("PRESCRIPTION_DIFFERS_FROM_DECISION", reason);
+        var elsewhere = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
+        Assert.Equal(Outcome.Deny, elsewhere.Outcome);
+    }
+
     [Fact]
     public async Task Historical_import_needs_no_decision_and_counts_as_history()
     {

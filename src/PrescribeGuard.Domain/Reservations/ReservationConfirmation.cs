@@ -1,5 +1,7 @@
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.Evaluation;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Prescribing;
 
 namespace PrescribeGuard.Domain.Reservations;
 
@@ -11,13 +13,15 @@ public sealed record DecisionStanding(
     Outcome Outcome,
     bool DryRun,
     ReservationState State,
-    DateTimeOffset? ReservationExpiresAt,
+    ReservationEntry? Reservation,
     string? ConfirmedPrescriptionId);
 
 /// <summary>
 /// A ketamine prescription may be recorded only against a decision of the same platform, for the
 /// same patient, that reserved it and still holds the reservation; a REVIEW needs an attested
-/// override reason.
+/// override reason. The prescription must be the one that was checked: same prescriber and product,
+/// no more than was checked, issued no earlier than the check (else it could be dated so that it
+/// is already over, and a second platform would be allowed at once).
 /// </summary>
 public static class ReservationConfirmation
 {
@@ -25,7 +29,7 @@ public static class ReservationConfirmation
         DecisionStanding? decision,
         string platformId,
         string patientKey,
-        string prescriptionId,
+        PrescriptionEntry prescription,
         string? overrideReasonCode,
         DateTimeOffset now)
     {
@@ -55,9 +59,9 @@ public static class ReservationConfirmation
                 throw GuardException.Precondition("DECISION_HAS_NO_RESERVATION", "the decision reserved no new prescription (refill checks do not)");
             case ReservationState.Released:
                 throw GuardException.Precondition("RESERVATION_RELEASED", "the decision was released");
-            case ReservationState.Confirmed when decision.ConfirmedPrescriptionId != prescriptionId:
+            case ReservationState.Confirmed when decision.ConfirmedPrescriptionId != prescription.PrescriptionId:
                 throw GuardException.Precondition("RESERVATION_ALREADY_CONFIRMED", "the decision already confirmed another prescription");
-            case ReservationState.Pending when decision.ReservationExpiresAt is { } expiresAt && expiresAt <= now:
+            case ReservationState.Pending when decision.Reservation is { } held && held.ExpiresAt <= now:
                 throw GuardException.Precondition("RESERVATION_EXPIRED", "the decision's reservation expired; check again");
         }
 
@@ -65,5 +69,24 @@ public static class ReservationConfirmation
         {
             throw GuardException.Precondition("OVERRIDE_REASON_REQUIRED", "the decision was REVIEW: an override_reason_code must be attested");
         }
+
+        if (decision.Reservation is { } reservation && Difference(reservation, prescription) is { } difference)
+        {
+            throw GuardException.Precondition("PRESCRIPTION_DIFFERS_FROM_DECISION", $"the prescription is not the one that was checked: {difference}; check it again");
+        }
+    }
+
+    private static string? Difference(ReservationEntry checkedOne, PrescriptionEntry recorded)
+    {
+        const double Tolerance = 1e-9;
+        var was = checkedOne.Medication;
+        var now = recorded.Medication;
+        return recorded.PrescriberNpi != checkedOne.PrescriberNpi ? "another prescriber"
+            : now.DrugClass != was.DrugClass || now.Route != was.Route || now.Setting != was.Setting || now.Compounded != was.Compounded
+                ? "another drug class, route, setting or compounding"
+            : now.DoseMg > was.DoseMg + Tolerance || now.TotalMg > was.TotalMg + Tolerance ? "a larger dose or quantity"
+            : now.DaysSupply > was.DaysSupply || now.RefillsAuthorized > was.RefillsAuthorized ? "a longer supply or more refills"
+            : recorded.IssuedAt < checkedOne.CreatedAt - ClockSkew.Tolerance ? "issued before it was checked"
+            : null;
     }
 }

@@ -28,13 +28,13 @@ public sealed class BloodPressureRule : IRule
         var anyRecent = false;
         foreach (var recorded in context.Encounters)
         {
-            if (recorded.BloodPressure is { } measured && measured.MeasuredAt <= context.Now)
+            if (recorded.BloodPressure is { } measured && context.IsVisible(measured.MeasuredAt))
             {
                 Consider(new Reading(measured, recorded), ref latest, ref anyRecent, recentSince);
             }
         }
 
-        if (context.Check.Patient.LatestBloodPressure is { } reported && reported.MeasuredAt <= context.Now)
+        if (context.Check.Patient.LatestBloodPressure is { } reported && context.IsVisible(reported.MeasuredAt))
         {
             Consider(new Reading(reported, null), ref latest, ref anyRecent, recentSince);
         }

@@ -25,7 +25,8 @@ public sealed class RefillLimitExceededRule : IRule
         }
 
         var dispenses = context.DispensesOf(target).ToArray();
-        var refillsDone = dispenses.Count(d => d.FillNumber >= 1);
+        // Partial fills of one refill share its fill number (21 CFR 1306.23): count refills, not fills.
+        var refillsDone = dispenses.Where(d => d.FillNumber >= 1).Select(d => d.FillNumber).Distinct().Count();
         // The prescriber's own authorisation caps the refills below the legal limit.
         var allowedRefills = Math.Min(settings.IntParameter(MaxRefills), target.Medication.RefillsAuthorized);
         var tooManyRefills = refillsDone + 1 > allowedRefills;

@@ -22,8 +22,8 @@ public sealed class RefillTooEarlyRule : IRule
         }
 
         // A pharmacy may report a fill without its days' supply; the prescription's then stands.
-        var daysSupply = latest.DaysSupply > 0 ? latest.DaysSupply : target.Medication.DaysSupply;
-        var supplyEnd = latest.DispensedAt.AddDays(daysSupply);
+        var supplyEnd = context.ActiveUntil(target);
+        var daysSupply = (supplyEnd - latest.DispensedAt).TotalDays;
         var early = supplyEnd - context.Now;
         var maxDaysEarly = settings.Parameter(MaxDaysEarly);
         if (early <= TimeSpan.FromDays(maxDaysEarly))
@@ -33,7 +33,7 @@ public sealed class RefillTooEarlyRule : IRule
 
         return new RuleHit(
             Invariant($"Refill requested {early.TotalDays:0.#} days before the previous supply runs out"),
-            Invariant($"The last fill's {daysSupply}-day supply lasts until {supplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {early.TotalDays:0.##} days from now; refills are allowed at most {maxDaysEarly:0.##} days early."),
+            Invariant($"The last fill's {daysSupply:0.##}-day supply lasts until {supplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {early.TotalDays:0.##} days from now; refills are allowed at most {maxDaysEarly:0.##} days early."),
             [RuleContext.Evidence(target), RuleContext.Evidence(latest)]);
     }
 }

@@ -49,6 +49,9 @@ public sealed class RuleContext
 
     public Medication Medication => Check.Medication;
 
+    /// <summary>Whether something dated <paramref name="at"/> counts now: up to the clock-skew tolerance ahead.</summary>
+    public bool IsVisible(DateTimeOffset at) => at <= Now + ClockSkew.Tolerance;
+
     public bool IsHomeUse => Check.Medication.IsHomeUse;
 
     public IEnumerable<DispenseEntry> DispensesOf(PrescriptionEntry prescription)

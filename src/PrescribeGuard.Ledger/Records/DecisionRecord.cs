@@ -31,6 +31,6 @@ public sealed record DecisionRecord(
         Outcome,
         DryRun,
         ReservationState,
-        Reservation?.ExpiresAt,
+        Reservation,
         ConfirmedPrescriptionId);
 }

@@ -23,7 +23,7 @@ public sealed partial class SqlGuardLedger
             {
                 var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken);
                 ReservationConfirmation.EnsureConfirmable(
-                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry.PrescriptionId, prescription.OverrideReasonCode, now);
+                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry, prescription.OverrideReasonCode, now);
                 await connection.Command(
                         transaction,
                         "UPDATE decisions SET reservation_state = @state, confirmed_prescription_id = @prescription_id WHERE decision_id = @decision_id")
