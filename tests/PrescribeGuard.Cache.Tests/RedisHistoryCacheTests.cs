@@ -20,6 +20,7 @@ public sealed class RedisHistoryCacheTests(RedisServer redis) : IClassFixture<Re
     {
         var options = new RedisHistoryCacheOptions { Configuration = redis.ConnectionString };
         _multiplexer = RedisHistoryCache.Connect(options);
+        await Connected.WaitAsync(_multiplexer);
         _cache = new RedisHistoryCache(_multiplexer, options);
         await Database.PingAsync();
     }
@@ -164,6 +165,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         var logger = new ListLogger();
         var options = new RedisHistoryCacheOptions { Configuration = redis.ConnectionString };
         await using var multiplexer = RedisHistoryCache.Connect(options);
+        await Connected.WaitAsync(multiplexer);
         using var cache = new RedisHistoryCache(multiplexer, options, logger);
         var patient = Histories.NewPatient();
         await cache.SetAsync(patient, 1, Histories.Full(), default);

@@ -386,35 +386,44 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         var cache = new CountingCache(new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)));
         var instanceA = new SqlGuardLedger(SharedStore, cache);
         var instanceB = new SqlGuardLedger(SharedStore, new NoHistoryCache());
-        var seen = new List<PatientHistory>();
-        async Task CheckOnA(bool reserve)
+
+        // What each check's decide calls saw, in order; the last one is the decision committed.
+        async Task<List<PatientHistory>> CheckOnA(bool reserve)
         {
+            var seen = new List<PatientHistory>();
             var request = Request(patient);
             await instanceA.DecideAsync(request, history =>
             {
                 seen.Add(history);
                 return Decision(request, Now, reserve);
             }, CancellationToken.None);
+            return seen;
         }
 
-        await CheckOnA(reserve: true);
-        await CheckOnA(reserve: false);
-        Assert.Equal(1, cache.Hits);
-        Assert.Single(seen[1].Reservations);
+        var first = await CheckOnA(reserve: true);
+        Assert.Single(first);
+        Assert.Equal(0, cache.Hits);
 
-        // Another instance writes: A's cache is not told, but the revision in the ledger moved.
+        // Decided once, on the cached history, which already holds the first check's reservation.
+        var second = await CheckOnA(reserve: false);
+        Assert.Equal(1, cache.Hits);
+        Assert.Single(Assert.Single(second).Reservations);
+
+        // Another instance writes: A's cache is not told, but the revision in the ledger moved, so the
+        // decision made on the cached history is dropped and the check is decided again on the ledger's.
         var encounter = Encounter(patient, NewId("enc"), Now.AddDays(-1), new BloodPressure(118, 76, Now.AddDays(-1)), Troches);
         await instanceB.RecordEncounterAsync(encounter, CancellationToken.None);
-        await CheckOnA(reserve: false);
-
-        Assert.Equal(1, cache.Hits);
-        Assert.Equal([encounter.Entry], seen[2].Encounters);
-        Assert.Single(seen[2].Reservations);
+        var third = await CheckOnA(reserve: false);
+        Assert.Equal(2, cache.Hits); // the stale entry was still read, and then refused by its revision
+        Assert.Equal(2, third.Count);
+        Assert.Empty(third[0].Encounters);
+        Assert.Equal([encounter.Entry], third[^1].Encounters);
+        Assert.Single(third[^1].Reservations);
 
         // And the history read again is cached for the next check.
-        await CheckOnA(reserve: false);
-        Assert.Equal(2, cache.Hits);
-        Assert.Equal([encounter.Entry], seen[3].Encounters);
+        var fourth = await CheckOnA(reserve: false);
+        Assert.Equal(3, cache.Hits);
+        Assert.Equal([encounter.Entry], Assert.Single(fourth).Encounters);
     }
 
     [Fact]
@@ -514,6 +523,17 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
             }
 
             return history;
+        }
+
+        public async ValueTask<CachedHistory?> GetLatestAsync(PatientKey patientKey, CancellationToken cancellationToken)
+        {
+            var cached = await inner.GetLatestAsync(patientKey, cancellationToken);
+            if (cached is not null)
+            {
+                Interlocked.Increment(ref _hits);
+            }
+
+            return cached;
         }
 
         public ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken) =>

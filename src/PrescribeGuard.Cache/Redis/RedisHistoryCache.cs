@@ -133,7 +133,18 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
         return ConnectionMultiplexer.Connect(configuration);
     }
 
-    public async ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken)
+    public async ValueTask<PatientHistory?> GetAsync(PatientKey patientKey, long revision, CancellationToken cancellationToken) =>
+        await ReadAsync(patientKey, revision).ConfigureAwait(false) is { } cached ? cached.History : null;
+
+    /// <summary>
+    /// The one read a check makes, before the patient's transaction, so no Redis round trip is
+    /// ever made while the patient (or SQLite's single writer) is locked. A hit is an entry that
+    /// decodes; the ledger still uses it only if its revision matches the ledger's.
+    /// </summary>
+    public ValueTask<CachedHistory?> GetLatestAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
+        ReadAsync(patientKey, requiredRevision: null);
+
+    private async ValueTask<CachedHistory?> ReadAsync(PatientKey patientKey, long? requiredRevision)
     {
         if (!TryEnter())
         {
@@ -165,14 +176,14 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
             return Miss(bypassed: false);
         }
 
-        if (cachedRevision != revision)
+        if (requiredRevision is { } revision && cachedRevision != revision)
         {
             return Miss(bypassed: false);
         }
 
         Interlocked.Increment(ref _hits);
         _hitCounter.Add(1);
-        return history;
+        return new CachedHistory(cachedRevision, history!);
     }
 
     public async ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken)
@@ -301,7 +312,7 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
         }
     }
 
-    private PatientHistory? Miss(bool bypassed)
+    private CachedHistory? Miss(bool bypassed)
     {
         if (bypassed)
         {

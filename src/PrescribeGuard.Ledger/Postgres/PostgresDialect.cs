@@ -117,6 +117,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     public bool IsDuplicateKey(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

@@ -25,6 +25,9 @@ public interface ILedgerDialect
     /// </summary>
     Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 
+    /// <summary>A read-only transaction that sees one snapshot and never blocks the writer.</summary>
+    ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
+
     /// <summary>Serialises appends to the audit chain, which is one chain per ledger.</summary>
     Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
 

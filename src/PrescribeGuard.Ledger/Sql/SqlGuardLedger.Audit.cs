@@ -48,7 +48,7 @@ public sealed partial class SqlGuardLedger
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
         {
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+            await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
             var links = new List<(long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
             await using (var command = connection.Command(transaction, "SELECT seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY seq"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))

@@ -54,7 +54,7 @@ public sealed partial class SqlGuardLedger
     }
 
     private static Task<DecisionRecord?> FindDecisionAsync(
-        DbConnection connection, DbTransaction transaction, string decisionId, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction? transaction, string decisionId, CancellationToken cancellationToken)
     {
         var command = connection.Command(transaction, DecisionSelect + " WHERE decision_id = @decision_id").With("@decision_id", decisionId);
         return ReadDecisionAsync(command, cancellationToken);

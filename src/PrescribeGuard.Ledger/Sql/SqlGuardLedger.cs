@@ -62,6 +62,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                     : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
             }
 
+            // The cache is read once, before the transaction: no cache round trip while the patient is locked.
             var revision = await ReadRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
             PatientHistory? cached;
             PatientHistory history;
@@ -72,8 +73,8 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             }
             else
             {
-                cached = await cache.GetAsync(request.PatientKey, revision, cancellationToken);
-                history = cached ?? await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
+                cached = null;
+                history = await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
                 decision = decide(history);
             }
 
@@ -119,17 +120,13 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     }
 
     public Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken) =>
-        InReadAsync(async connection =>
-        {
-            var command = connection.Command(null, DecisionSelect + " WHERE decision_id = @decision_id").With("@decision_id", decisionId);
-            return await ReadDecisionAsync(command, cancellationToken);
-        }, cancellationToken);
+        InReadAsync(connection => FindDecisionAsync(connection, null, decisionId, cancellationToken), cancellationToken);
 
     public Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
         {
             // One snapshot for the four queries, so a confirmation between them cannot drop a record.
-            await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+            await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
             return await ReadHistoryAsync(connection, transaction, patientKey, cancellationToken);
         }, cancellationToken);
 

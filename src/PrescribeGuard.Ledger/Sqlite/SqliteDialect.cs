@@ -88,8 +88,12 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
+    // A deferred transaction reads a WAL snapshot without taking the write lock (BEGIN IMMEDIATE would).
+    public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     public bool IsDuplicateKey(DbException exception) =>
-        exception is SqliteException { SqliteErrorCode: 19 }; // SQLITE_CONSTRAINT
+        exception is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 }; // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE
 
     // BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN: the file cannot serve now.
     public bool IsUnavailable(DbException exception) =>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
+using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Ledger.Sql;
 
 namespace PrescribeGuard.Ledger.Sqlite;
@@ -86,7 +87,17 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
                 if (batch.Count > 0)
                 {
-                    await RunBatchAsync(batch).ConfigureAwait(false);
+                    try
+                    {
+                        await RunBatchAsync(batch).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The loop must outlive any batch: a dead writer would leave every later call waiting.
+                        FailAll(batch, Lost(ex));
+                        DropConnection();
+                    }
+
                     batch.Clear();
                 }
             }
@@ -116,7 +127,6 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         // A lone unit needs no savepoint: if it fails, the whole transaction is rolled back.
         var savepoints = batch.Count > 1;
         var succeeded = 0;
-        Exception? lost = null;
         try
         {
             foreach (var unit in batch)
@@ -140,9 +150,8 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
                 {
                     unit.Failed = ex;
 
-                    // Fails when the transaction itself is gone (e.g. an I/O error rolled it back):
-                    // then this unit's error is the batch's.
-                    lost = ex;
+                    // Throws when the transaction itself is gone (e.g. an I/O error rolled it back);
+                    // the other units then fail as unavailable, not with this unit's own error.
                     if (savepoints)
                     {
                         Execute(connection, transaction, RollbackToSavepointSql);
@@ -151,8 +160,6 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
                     {
                         transaction.Rollback();
                     }
-
-                    lost = null;
                 }
 
                 if (savepoints)
@@ -175,7 +182,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         {
             // The transaction is lost: nothing of this batch is durable.
             TryRollback(transaction);
-            FailAll(batch, lost ?? ex);
+            FailAll(batch, Lost(ex));
             DropConnection();
             return;
         }
@@ -189,6 +196,9 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             unit.Complete();
         }
     }
+
+    private static GuardException Lost(Exception ex) =>
+        GuardException.Unavailable("LEDGER_UNAVAILABLE", "the ledger transaction was lost; nothing of this call was recorded: " + ex.Message, ex);
 
     private static void Execute(SqliteWriterConnection connection, SqliteTransaction transaction, string sql) =>
         connection.Command(transaction, sql).ExecuteNonQuery();
@@ -234,34 +244,57 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         public abstract void Complete();
     }
 
-    private sealed class WriteUnit<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) : WriteUnit
+    private sealed class WriteUnit<T> : WriteUnit
     {
+        private readonly Func<DbConnection, DbTransaction, Task<T>> _work;
+        private readonly CancellationToken _cancellationToken;
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenRegistration _registration;
         private T _result = default!;
+
+        public WriteUnit(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+        {
+            _work = work;
+            _cancellationToken = cancellationToken;
+
+            // A caller that gives up while queued is answered at once, not when the writer gets to it.
+            _registration = cancellationToken.Register(static state => ((WriteUnit<T>)state!).Cancel(), this);
+        }
 
         public Task<T> Task => _completion.Task;
 
-        public override bool CancelIfRequested() =>
-            cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+        public override bool CancelIfRequested()
+        {
+            if (!_cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            Cancel();
+            return true;
+        }
 
         public override async Task RunAsync(DbConnection connection, DbTransaction transaction) =>
-            _result = await work(connection, transaction).ConfigureAwait(false);
+            _result = await _work(connection, transaction).ConfigureAwait(false);
 
         public override void Complete()
         {
+            _registration.Dispose();
             switch (Failed)
             {
                 case null:
                     _completion.TrySetResult(_result);
                     break;
-                case OperationCanceledException when cancellationToken.IsCancellationRequested:
-                    _completion.TrySetCanceled(cancellationToken);
+                case OperationCanceledException when _cancellationToken.IsCancellationRequested:
+                    Cancel();
                     break;
                 default:
                     _completion.TrySetException(Failed);
                     break;
             }
         }
+
+        private void Cancel() => _completion.TrySetCanceled(_cancellationToken);
     }
 }
 

@@ -93,10 +93,18 @@ public static class SecurityRegistration
             // The rest of the guard reads the platform from one claim name, whatever the issuer calls it.
             OnTokenValidated = context =>
             {
-                if (context.Principal?.Identity is ClaimsIdentity identity && jwt.PlatformClaim != GuardRoles.PlatformClaim &&
-                    identity.FindFirst(jwt.PlatformClaim) is { } platform)
+                if (context.Principal?.Identity is ClaimsIdentity identity && jwt.PlatformClaim != GuardRoles.PlatformClaim)
                 {
-                    identity.AddClaim(new Claim(GuardRoles.PlatformClaim, platform.Value));
+                    // Only the configured claim names the platform, whatever else the token carries.
+                    foreach (var stray in identity.FindAll(GuardRoles.PlatformClaim).ToArray())
+                    {
+                        identity.RemoveClaim(stray);
+                    }
+
+                    if (identity.FindFirst(jwt.PlatformClaim) is { } platform)
+                    {
+                        identity.AddClaim(new Claim(GuardRoles.PlatformClaim, platform.Value));
+                    }
                 }
 
                 return Task.CompletedTask;
