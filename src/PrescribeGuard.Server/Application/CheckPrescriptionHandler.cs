@@ -62,8 +62,10 @@ public sealed partial class CheckPrescriptionHandler(
             cancellationToken);
 
         // A new decision is answered as it was built (its payload is exactly its serialised form);
-        // only a replay is parsed back from the ledger.
-        var decision = result.Replayed || built is null ? Decision.Parser.ParseFrom(result.Decision.Payload) : built;
+        // a replay, or any build that is not the committed one, is parsed back from the ledger.
+        var decision = !result.Replayed && built?.DecisionId == result.Decision.DecisionId
+            ? built
+            : Decision.Parser.ParseFrom(result.Decision.Payload);
         if (!result.Replayed)
         {
             metrics.Decided(platformId, decision);

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -9,13 +7,13 @@ namespace PrescribeGuard.Server.Security;
 
 /// <summary>
 /// Authenticates `authorization: ApiKey KEY` or `x-api-key: KEY` against the configured SHA-256
-/// hashes, so a leaked configuration file does not leak usable keys.
+/// hashes (<see cref="ApiKeyStore"/>), so a leaked configuration file does not leak usable keys.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IOptions<AuthOptions> auth)
+    ApiKeyStore keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -40,16 +38,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        foreach (var entry in auth.Value.ApiKeys)
+        if (keys.Find(key) is { } entry)
         {
-            if (entry.Sha256.Length == 64 && CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(entry.Sha256)))
-            {
-                var claims = new List<Claim> { new(GuardRoles.PlatformClaim, entry.PlatformId) };
-                claims.AddRange(entry.EffectiveRoles.Select(role => new Claim(ClaimTypes.Role, role)));
-                var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
-            }
+            var claims = new List<Claim> { new(GuardRoles.PlatformClaim, entry.PlatformId) };
+            claims.AddRange(entry.EffectiveRoles.Select(role => new Claim(ClaimTypes.Role, role)));
+            var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+            return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
         }
 
         return Task.FromResult(AuthenticateResult.Fail("unknown API key"));

@@ -27,6 +27,7 @@ public static class SecurityRegistration
 
         ValidateApiKeys(auth);
         services.Configure<AuthOptions>(section);
+        services.AddSingleton<ApiKeyStore>();
         var authentication = services
             .AddAuthentication(SelectorScheme)
             .AddPolicyScheme(SelectorScheme, SelectorScheme, options => options.ForwardDefaultSelector = context => SchemeFor(context, auth))
