@@ -83,6 +83,36 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(decision, await WithBearer(Token("platform-jwt")).GetDecisionAsync(new GetDecisionRequest { DecisionId = decision.DecisionId }));
     }
 
+    [Fact]
+    public async Task Jwt_signed_with_a_key_from_the_jwks_file_is_accepted_and_other_keys_are_not()
+    {
+        using var issuerKey = RSA.Create(2048);
+        using var strangerKey = RSA.Create(2048);
+        var publicKey = new RsaSecurityKey(issuerKey.ExportParameters(includePrivateParameters: false)) { KeyId = "issuer-2026" };
+        var jwks = new { keys = new[] { JsonWebKeyConverter.ConvertFromRSASecurityKey(publicKey) } };
+        var jwksPath = Path.Combine(_policyFolder, "jwks.json");
+        await File.WriteAllTextAsync(jwksPath, System.Text.Json.JsonSerializer.Serialize(jwks, new System.Text.Json.JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+        var settings = SecureSettings();
+        settings.Remove("Auth:Jwt:SigningKeys:0");
+        settings["Auth:Jwt:JwksFile"] = jwksPath;
+        await using var server = await GuardServer.StartAsync(settings: settings);
+
+        string Signed(RSA key) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            Claims = new Dictionary<string, object> { ["platform_id"] = "platform-rsa", ["roles"] = "platform" },
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key) { KeyId = "issuer-2026" }, SecurityAlgorithms.RsaSha256),
+        });
+
+        var accepted = new PrescriptionGuard.PrescriptionGuardClient(server.Invoker(("authorization", "Bearer " + Signed(issuerKey))));
+        Assert.Equal(Outcome.Allow, (await accepted.CheckPrescriptionAsync(Requests.CleanCheck(server.Time.GetUtcNow()))).Outcome);
+
+        var forged = new PrescriptionGuard.PrescriptionGuardClient(server.Invoker(("authorization", "Bearer " + Signed(strangerKey))));
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => forged.CheckPrescriptionAsync(Requests.CleanCheck(server.Time.GetUtcNow(), "forged")).ResponseAsync);
+    }
+
     public static TheoryData<string> BadTokens => new() { "expired", "wrong audience", "wrong issuer", "wrong key", "garbage" };
 
     [Theory]
