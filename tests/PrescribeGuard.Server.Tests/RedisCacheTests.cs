@@ -213,7 +213,7 @@ public sealed class RedisCacheTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task Guard_starts_and_answers_while_redis_is_down_from_the_start()
     {
         await _redis.KillAsync();
-        await using var server = await StartGuardAsync();
+        await using var server = await StartGuardAsync(waitForRedis: false);
         var now = server.Time.GetUtcNow();
 
         var first = await server.Client().CheckPrescriptionAsync(Requests.CleanCheck(now, "req-1"));
@@ -228,11 +228,21 @@ public sealed class RedisCacheTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(HealthStatus.Degraded, report.Entries["redis-cache"].Status);
     }
 
-    private Task<GuardServer> StartGuardAsync() => GuardServer.StartAsync(settings: new Dictionary<string, string?>
+    /// <summary>A guard on the test's Redis, by default connected to it before the test starts.</summary>
+    private async Task<GuardServer> StartGuardAsync(bool waitForRedis = true)
     {
-        ["Cache:Provider"] = "redis",
-        ["Cache:RedisConnection"] = _redis.ConnectionString,
-    });
+        var server = await GuardServer.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Cache:Provider"] = "redis",
+            ["Cache:RedisConnection"] = _redis.ConnectionString,
+        });
+        if (waitForRedis)
+        {
+            await server.WaitForRedisAsync();
+        }
+
+        return server;
+    }
 
     private static RedisHistoryCache Cache(GuardServer server) =>
         Assert.IsType<RedisHistoryCache>(server.Services.GetRequiredService<IHistoryCache>());

@@ -32,6 +32,7 @@ public sealed class PrometheusIntegrationTests(ITestOutputHelper output) : IAsyn
             ["Observability:HealthPublishSeconds"] = "1",
             ["Observability:ReservationSweepSeconds"] = "3600",
         });
+        await _guard.WaitForRedisAsync();
         _prometheus = await PrometheusServer.StartAsync([_guard.MetricsAddress.Authority], [DeployFiles.AlertRules]);
     }
 

@@ -95,6 +95,21 @@ public sealed class GuardServer : IAsyncDisposable
 
     public PrescriptionGuard.PrescriptionGuardClient AnonymousClient() => new(Channel);
 
+    /// <summary>
+    /// Waits for the guard's first Redis connection. The cache fails fast until it is up (by design),
+    /// which on a loaded machine can outlast the connect timeout; tests that count cache hits wait.
+    /// </summary>
+    public async Task WaitForRedisAsync()
+    {
+        var multiplexer = Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!multiplexer.IsConnected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the guard's Redis connection did not come up within 15 s");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>A call invoker that sends exactly these headers (credentials under test).</summary>
     public CallInvoker Invoker(params (string Name, string Value)[] headers) =>
         Channel.Intercept(metadata =>
