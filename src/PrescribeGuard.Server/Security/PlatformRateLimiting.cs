@@ -25,7 +25,9 @@ public sealed class RateLimitOptions
 public static class PlatformRateLimiting
 {
     public const string Policy = "per-platform";
-    private static readonly TimeSpan Replenishment = TimeSpan.FromMilliseconds(100);
+    // Refilled once a second with the whole second's permits, so any rate is exact (a shorter period
+    // would round small rates); Burst bounds what a platform can spend at once.
+    private static readonly TimeSpan Replenishment = TimeSpan.FromSeconds(1);
 
     public static IServiceCollection AddPlatformRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -48,7 +50,7 @@ public static class PlatformRateLimiting
                 return RateLimitPartition.GetTokenBucketLimiter(platform, _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.Burst,
-                    TokensPerPeriod = Math.Max(1, (int)(options.PermitsPerSecond * Replenishment.TotalSeconds)),
+                    TokensPerPeriod = options.PermitsPerSecond,
                     ReplenishmentPeriod = Replenishment,
                     QueueLimit = 0,
                     AutoReplenishment = true,
