@@ -13,10 +13,9 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync(prescription.PatientKey, async (connection, transaction) =>
         {
             var entry = prescription.Entry;
-            var existing = await ExistingFingerprintAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, cancellationToken);
-            if (existing is not null)
+            if (await RepeatOfAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", cancellationToken) is { } repeat)
             {
-                return (Repeat(existing, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", "prescription_id"), false);
+                return (repeat, false);
             }
 
             if (prescription.DecisionId is { } decisionId)
@@ -100,10 +99,9 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync(dispense.PatientKey, async (connection, transaction) =>
         {
             var entry = dispense.Entry;
-            var existing = await ExistingFingerprintAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, cancellationToken);
-            if (existing is not null)
+            if (await RepeatOfAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, dispense.Fingerprint, "DISPENSE_ID_REUSED", cancellationToken) is { } repeat)
             {
-                return (Repeat(existing, dispense.Fingerprint, "DISPENSE_ID_REUSED", "dispense_id"), false);
+                return (repeat, false);
             }
 
             var owner = await connection.Command(
@@ -146,10 +144,9 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
         {
             var entry = encounter.Entry;
-            var existing = await ExistingFingerprintAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, cancellationToken);
-            if (existing is not null)
+            if (await RepeatOfAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", cancellationToken) is { } repeat)
             {
-                return (Repeat(existing, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", "encounter_id"), false);
+                return (repeat, false);
             }
 
             await connection.Command(
@@ -178,18 +175,30 @@ public sealed partial class SqlGuardLedger
             return (WriteResult.Created, true);
         }, cancellationToken);
 
-    private static async Task<string?> ExistingFingerprintAsync(
-        DbConnection connection, DbTransaction transaction, string table, string idColumn, string platformId, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// The result of writing a record whose id is already on record: Unchanged for the same content,
+    /// ALREADY_EXISTS for other content; null when the id is new.
+    /// </summary>
+    private static async Task<WriteResult?> RepeatOfAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        string table,
+        string idColumn,
+        string platformId,
+        string id,
+        string fingerprint,
+        string reason,
+        CancellationToken cancellationToken)
     {
-        var value = await connection.Command(transaction, $"SELECT fingerprint FROM {table} WHERE platform_id = @platform_id AND {idColumn} = @id")
+        var existing = await connection.Command(transaction, $"SELECT fingerprint FROM {table} WHERE platform_id = @platform_id AND {idColumn} = @id")
             .With("@platform_id", platformId)
             .With("@id", id)
             .ExecuteScalarAsync(cancellationToken);
-        return value as string;
+        return existing switch
+        {
+            null or DBNull => null,
+            string stored when stored == fingerprint => WriteResult.Unchanged,
+            _ => throw GuardException.AlreadyExists(reason, $"this {idColumn} is already on record with different content"),
+        };
     }
-
-    private static WriteResult Repeat(string existingFingerprint, string fingerprint, string reason, string field) =>
-        existingFingerprint == fingerprint
-            ? WriteResult.Unchanged
-            : throw GuardException.AlreadyExists(reason, $"this {field} is already on record with different content");
 }
