@@ -23,6 +23,10 @@ public sealed class GuardException(GuardErrorKind kind, string reason, string me
 
     public static GuardException NotFound(string reason, string message) => new(GuardErrorKind.NotFound, reason, message);
 
+    /// <summary>Another platform's decision is answered exactly like one that does not exist.</summary>
+    public static GuardException DecisionNotFound() =>
+        NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+
     public static GuardException AlreadyExists(string reason, string message) => new(GuardErrorKind.AlreadyExists, reason, message);
 
     public static GuardException Precondition(string reason, string message) => new(GuardErrorKind.FailedPrecondition, reason, message);

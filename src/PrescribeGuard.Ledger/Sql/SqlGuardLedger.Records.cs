@@ -69,13 +69,13 @@ public sealed partial class SqlGuardLedger
         var located = await GetDecisionAsync(decisionId, cancellationToken);
         if (located is null || located.PlatformId != platformId)
         {
-            throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+            throw GuardException.DecisionNotFound();
         }
 
         return await InHistoryWriteAsync(located.PatientKey, async (connection, transaction) =>
         {
             var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken)
-                ?? throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+                ?? throw GuardException.DecisionNotFound();
             switch (decision.ReservationState)
             {
                 case ReservationState.Confirmed:

@@ -116,7 +116,7 @@ public sealed class RecordHandler(
         if (record is null || (platformId is not null && record.PlatformId != platformId))
         {
             // Another platform's decision is indistinguishable from none at all.
-            throw GuardException.NotFound("DECISION_NOT_FOUND", "no decision with that decision_id was made for this platform");
+            throw GuardException.DecisionNotFound();
         }
 
         return Decision.Parser.ParseFrom(record.Payload);
