@@ -27,7 +27,8 @@ public abstract partial class LedgerContractTests
         { "decision payload edited", "UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{1}'", AuditKind.Decision },
         { "override comment edited", "UPDATE prescriptions SET override_comment = 'nothing to see' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
         { "release time edited", "UPDATE decisions SET released_at = released_at + 1 WHERE decision_id = '{2}'", AuditKind.Release },
-        { "link deleted", "DELETE FROM audit_chain WHERE seq = 2", AuditKind.Prescription },
+        // The confirmed decision's link: the prescription's link after it no longer follows.
+        { "link deleted", "DELETE FROM audit_chain WHERE record_id = '{1}'", AuditKind.Prescription },
         { "decision deleted", "DELETE FROM decisions WHERE decision_id = '{1}'", AuditKind.Decision },
     };
 
@@ -64,6 +65,64 @@ public abstract partial class LedgerContractTests
         Assert.Contains("no audit link", verification.FirstBreak!.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Links_of_many_patients_verify_on_every_chain_and_a_break_names_its_chain()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
+        {
+            var request = Request(NewPatient());
+            return (await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None)).Decision;
+        }));
+        var chains = decisions.Select(decision => dialect.AuditChainOf(decision.PatientKey)).Distinct().Count();
+
+        var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
+        var tampered = decisions.OrderByDescending(decision => dialect.AuditChainOf(decision.PatientKey)).First();
+        await ExecuteAsync(dialect, $"UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{tampered.DecisionId}'");
+        var broken = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
+        Assert.Equal(40, intact.LinksVerified);
+        Assert.Equal(chains, await ScalarAsync(dialect, "SELECT COUNT(DISTINCT chain) FROM audit_chain"));
+        Assert.Equal(tampered.DecisionId, broken.FirstBreak!.RecordId);
+        Assert.Equal(dialect.AuditChainOf(tampered.PatientKey), broken.FirstBreak.Chain);
+    }
+
+    [Fact]
+    public async Task Links_written_before_chains_were_split_stay_chain_zero_and_still_verify()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        // A ledger at schema version 2 (one chain, no chain column) holding two links.
+        foreach (var migration in dialect.Migrations.Take(2))
+        {
+            await ExecuteAsync(dialect, migration, expectedRows: null);
+        }
+
+        await ExecuteAsync(dialect, "CREATE TABLE ledger_schema (version INTEGER NOT NULL)", expectedRows: null);
+        await ExecuteAsync(dialect, "INSERT INTO ledger_schema (version) VALUES (1), (2)", expectedRows: 2);
+        var first = AuditHash.Link(1, AuditKind.Release, "dec-old-1", "content-1", AuditHash.Genesis);
+        var second = AuditHash.Link(2, AuditKind.Release, "dec-old-2", "content-2", first);
+        await ExecuteAsync(
+            dialect,
+            "INSERT INTO audit_chain (seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) VALUES " +
+            $"(1, 'release', 'dec-old-1', 'content-1', '{AuditHash.Genesis}', '{first}', 0), (2, 'release', 'dec-old-2', 'content-2', '{first}', '{second}', 0)",
+            expectedRows: 2);
+
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(2, await ScalarAsync(dialect, "SELECT COUNT(*) FROM audit_chain WHERE chain = 0"));
+        Assert.Equal(second, await ScalarTextAsync(dialect, "SELECT hash FROM audit_chain WHERE chain = 0 AND seq = 2"));
+        // The links themselves verify (sequence, previous hash, own hash); only the releases they
+        // vouch for were never written in this test.
+        Assert.Equal(0, verification.FirstBreak!.Chain);
+        Assert.Equal(1, verification.FirstBreak.Sequence);
+        Assert.Equal("the audited record is missing", verification.FirstBreak.Reason);
+    }
+
     /// <summary>A new store with a denied decision, a confirmed one (with an override) and a released one.</summary>
     private async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
@@ -86,11 +145,29 @@ public abstract partial class LedgerContractTests
         return (ledger, dialect, [deniedDecision.DecisionId, confirmedDecision.DecisionId, releasedDecision.DecisionId]);
     }
 
-    private static async Task ExecuteAsync(ILedgerDialect dialect, string sql)
+    private static async Task ExecuteAsync(ILedgerDialect dialect, string sql, int? expectedRows = 1)
     {
         await using var connection = await dialect.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
+        var rows = await command.ExecuteNonQueryAsync();
+        if (expectedRows is { } expected)
+        {
+            Assert.Equal(expected, rows);
+        }
+    }
+
+    private static async Task<long> ScalarAsync(ILedgerDialect dialect, string sql) =>
+        Convert.ToInt64(await ScalarObjectAsync(dialect, sql), System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task<string?> ScalarTextAsync(ILedgerDialect dialect, string sql) =>
+        (string?)await ScalarObjectAsync(dialect, sql);
+
+    private static async Task<object?> ScalarObjectAsync(ILedgerDialect dialect, string sql)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
     }
 }

@@ -46,6 +46,20 @@ public sealed class PostgresDialectTests
     }
 
     [Fact]
+    public void Patients_are_spread_over_every_audit_chain_each_always_on_the_same_one()
+    {
+        using var dialect = new PostgresDialect("Host=127.0.0.1;Database=unused");
+        var patients = Enumerable.Range(0, 400).Select(_ => NewPatient()).ToList();
+
+        var chains = patients.Select(dialect.AuditChainOf).ToList();
+
+        Assert.Equal(Enumerable.Range(0, PostgresDialect.AuditChains), chains.Distinct().Order());
+        Assert.All(patients, patient => Assert.Equal(dialect.AuditChainOf(patient), dialect.AuditChainOf(new PatientKey(patient.Value))));
+        // Pinned: every instance on one ledger must put a patient on the same chain.
+        Assert.Equal(10, dialect.AuditChainOf(new PatientKey("schema-migration")));
+    }
+
+    [Fact]
     public async Task A_stopped_server_is_unavailable_and_the_ledger_recovers_by_itself_when_it_returns()
     {
         var server = await PostgresServer.StartNewAsync();

@@ -13,6 +13,13 @@ public static class AuditHash
 {
     public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
 
+    /// <summary>
+    /// What the first link of a chain follows. Each chain starts from its own value, so links moved
+    /// from one chain to another do not verify; chain 0 keeps the original genesis of the single chain.
+    /// </summary>
+    public static string GenesisOf(int chain) =>
+        chain == 0 ? Genesis : Sha256("prescribeguard/audit-chain/" + chain.ToString(CultureInfo.InvariantCulture));
+
     public static string Link(long sequence, string kind, string recordId, string contentHash, string previousHash) =>
         Sha256(string.Join('\n', sequence.ToString(CultureInfo.InvariantCulture), kind, recordId, contentHash, previousHash));
 

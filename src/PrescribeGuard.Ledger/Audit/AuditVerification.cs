@@ -6,4 +6,8 @@ public sealed record AuditVerification(long LinksVerified, AuditBreak? FirstBrea
     public bool IsIntact => FirstBreak is null;
 }
 
-public sealed record AuditBreak(long Sequence, string Kind, string RecordId, string Reason);
+public sealed record AuditBreak(long Sequence, string Kind, string RecordId, string Reason)
+{
+    /// <summary>The chain the broken link is on (links are spread over chains by patient).</summary>
+    public int Chain { get; init; }
+}

@@ -61,9 +61,17 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         return builder.ConnectionString;
     }
 
-    /// <summary>A stable 64-bit advisory lock key: the first 8 bytes of SHA-256 over a prefix and the patient key.</summary>
-    private static readonly long AuditChainLockKey = LockKey(new PatientKey("audit-chain"));
+    /// <summary>
+    /// Audit chains on a shared ledger. Each is appended under its own lock held until commit (the
+    /// fsync), so with one chain every decision of every instance waited for the one before it;
+    /// sixteen let that many commits be in flight (and share PostgreSQL's WAL flushes).
+    /// </summary>
+    public const int AuditChains = 16;
 
+    private static readonly long[] AuditChainLockKeys =
+        [.. Enumerable.Range(0, AuditChains).Select(chain => LockKey(new PatientKey(chain == 0 ? "audit-chain" : $"audit-chain/{chain}")))];
+
+    /// <summary>A stable 64-bit advisory lock key: the first 8 bytes of SHA-256 over a prefix and the patient key.</summary>
     public static long LockKey(PatientKey patientKey)
     {
         var key = Encoding.UTF8.GetBytes(patientKey.Value);
@@ -109,11 +117,13 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    public int AuditChainOf(PatientKey patientKey) => (int)((ulong)LockKey(patientKey) % AuditChains);
+
+    public async Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken)
     {
-        // One chain for the whole ledger: every instance appends under the same lock, held to commit.
+        // Every instance appends to a chain under the same lock, held to commit.
         await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
-            .With("@lock_key", AuditChainLockKey);
+            .With("@lock_key", AuditChainLockKeys[chain]);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -28,8 +28,15 @@ public interface ILedgerDialect
     /// <summary>A read-only transaction that sees one snapshot and never blocks the writer.</summary>
     ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 
-    /// <summary>Serialises appends to the audit chain, which is one chain per ledger.</summary>
-    Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken);
+    /// <summary>
+    /// The audit chain a patient's links are appended to. A store whose writes are already serial
+    /// keeps one chain; a store with concurrent writers spreads patients over several, so that
+    /// decisions for different patients do not all wait for one chain's lock until their commit.
+    /// </summary>
+    int AuditChainOf(PatientKey patientKey);
+
+    /// <summary>Serialises appends to one audit chain, until the transaction ends.</summary>
+    Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken);
 
     bool IsDuplicateKey(DbException exception);
 

@@ -99,6 +99,28 @@ internal static class LedgerSchema
             recorded_at {INT} NOT NULL);
         """;
 
+    /// <summary>
+    /// Several audit chains instead of one: a link belongs to the chain of its patient, so appends
+    /// for different patients need not queue on one lock (see <see cref="ILedgerDialect.AuditChainOf"/>).
+    /// The links written before stay chain 0, unchanged.
+    /// </summary>
+    private const string Version3 = """
+        CREATE TABLE audit_chain_v3 (
+            chain {INT} NOT NULL,
+            seq {INT} NOT NULL,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            recorded_at {INT} NOT NULL,
+            PRIMARY KEY (chain, seq));
+        INSERT INTO audit_chain_v3 (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at)
+            SELECT 0, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at FROM audit_chain;
+        DROP TABLE audit_chain;
+        ALTER TABLE audit_chain_v3 RENAME TO audit_chain;
+        """;
+
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob) =>
     [
         Version1
@@ -109,6 +131,7 @@ internal static class LedgerSchema
             .Replace("{REAL}", real, StringComparison.Ordinal)
             .Replace("{BLOB}", blob, StringComparison.Ordinal),
         Version2.Replace("{INT}", integer, StringComparison.Ordinal),
+        Version3.Replace("{INT}", integer, StringComparison.Ordinal),
     ];
 
     private static string Expand(string prefix, string nullability) =>

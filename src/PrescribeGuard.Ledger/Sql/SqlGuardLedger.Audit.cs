@@ -1,4 +1,5 @@
 using System.Data.Common;
+using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Records;
 
@@ -7,20 +8,29 @@ namespace PrescribeGuard.Ledger.Sql;
 /// <summary>
 /// The audit chain: every decision, recorded prescription (with its override) and release appends a
 /// link, in the same transaction as the row it vouches for, hashing the row's audited content and
-/// the previous link. <see cref="VerifyAuditAsync"/> walks the chain and recomputes each row's hash.
+/// the previous link of its chain (a patient's links all go to one chain, see
+/// <see cref="ILedgerDialect.AuditChainOf"/>). <see cref="VerifyAuditAsync"/> walks the chains and
+/// recomputes each row's hash.
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
     private async Task AppendDecisionAuditAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken) =>
-        await AppendAuditAsync(connection, transaction, AuditKind.Decision, decision.DecisionId, DecisionContent(decision), cancellationToken);
+        await AppendAuditAsync(connection, transaction, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision), cancellationToken);
 
     private async Task AppendAuditAsync(
-        DbConnection connection, DbTransaction transaction, string kind, string recordId, string contentHash, CancellationToken cancellationToken)
+        DbConnection connection,
+        DbTransaction transaction,
+        PatientKey patientKey,
+        string kind,
+        string recordId,
+        string contentHash,
+        CancellationToken cancellationToken)
     {
-        await dialect.LockAuditChainAsync(connection, transaction, cancellationToken);
+        var chain = dialect.AuditChainOf(patientKey);
+        await dialect.LockAuditChainAsync(connection, transaction, chain, cancellationToken);
         long sequence = 0;
-        var previous = AuditHash.Genesis;
-        await using (var head = connection.Command(transaction, "SELECT seq, hash FROM audit_chain ORDER BY seq DESC LIMIT 1"))
+        var previous = AuditHash.GenesisOf(chain);
+        await using (var head = connection.Command(transaction, "SELECT seq, hash FROM audit_chain WHERE chain = @chain ORDER BY seq DESC LIMIT 1").With("@chain", chain))
         await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
         {
             if (await reader.ReadAsync(cancellationToken))
@@ -33,8 +43,9 @@ public sealed partial class SqlGuardLedger
         var next = sequence + 1;
         await using var insert = connection.Command(
                 transaction,
-                "INSERT INTO audit_chain (seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
-                "VALUES (@seq, @kind, @record_id, @content_hash, @prev_hash, @hash, @recorded_at)")
+                "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+                "VALUES (@chain, @seq, @kind, @record_id, @content_hash, @prev_hash, @hash, @recorded_at)")
+            .With("@chain", chain)
             .With("@seq", next)
             .With("@kind", kind)
             .With("@record_id", recordId)
@@ -45,25 +56,34 @@ public sealed partial class SqlGuardLedger
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Walks every chain from its genesis; the first broken link found is reported, with its chain.</summary>
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
         {
             await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
-            var links = new List<(long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
-            await using (var command = connection.Command(transaction, "SELECT seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY seq"))
+            var links = new List<(int Chain, long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
+            await using (var command = connection.Command(
+                transaction, "SELECT chain, seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY chain, seq"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    links.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+                    links.Add((reader.GetInt(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
                 }
             }
 
-            var previous = AuditHash.Genesis;
+            var chain = -1;
+            var previous = string.Empty;
             var expected = 1L;
+            var verified = 0L;
             var decisionLinks = 0L;
             foreach (var link in links)
             {
+                if (link.Chain != chain)
+                {
+                    (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
+                }
+
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
                     : link.Prev != previous ? "does not follow the previous link"
                     : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
@@ -72,12 +92,13 @@ public sealed partial class SqlGuardLedger
                     : null;
                 if (broken is not null)
                 {
-                    return new AuditVerification(expected - 1, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken));
+                    return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
                 }
 
                 decisionLinks += link.Kind == AuditKind.Decision ? 1 : 0;
                 previous = link.Hash;
                 expected++;
+                verified++;
             }
 
             var decisions = Convert.ToInt64(

@@ -56,6 +56,7 @@ public sealed partial class SqlGuardLedger
             await AppendAuditAsync(
                 connection,
                 transaction,
+                prescription.PatientKey,
                 AuditKind.Prescription,
                 $"{entry.PlatformId}/{entry.PrescriptionId}",
                 PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()),
@@ -87,7 +88,7 @@ public sealed partial class SqlGuardLedger
                         .With("@decision_id", decisionId)
                         .ExecuteNonQueryAsync(cancellationToken);
                     await AppendAuditAsync(
-                        connection, transaction, AuditKind.Release, decisionId, ReleaseContent(decisionId, now.ToUnixTimeMilliseconds()), cancellationToken);
+                        connection, transaction, decision.PatientKey, AuditKind.Release, decisionId, ReleaseContent(decisionId, now.ToUnixTimeMilliseconds()), cancellationToken);
                     return (new ReleaseResult(true, decision.PatientKey), true);
                 default:
                     return (new ReleaseResult(false, decision.PatientKey), false);

@@ -84,8 +84,10 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _writer.WriteAsync(work, cancellationToken);
 
-    // The single writer already orders every append.
-    public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+    // The single writer already orders every append, so one chain costs nothing.
+    public int AuditChainOf(PatientKey patientKey) => 0;
+
+    public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
     // A deferred transaction reads a WAL snapshot without taking the write lock (BEGIN IMMEDIATE would).
