@@ -13,25 +13,29 @@ namespace PrescribeGuard.Ledger.Tests;
 public sealed class PostgresDialectTests
 {
     [Fact]
-    public void Connect_and_command_timeouts_default_to_a_few_seconds()
+    public void Connect_and_command_timeouts_default_to_a_few_seconds_and_statements_are_prepared()
     {
-        var builder = new NpgsqlConnectionStringBuilder(PostgresDialect.WithBoundedTimeouts("Host=db;Database=ledger;Username=guard"));
+        var builder = new NpgsqlConnectionStringBuilder(PostgresDialect.WithDefaults("Host=db;Database=ledger;Username=guard"));
 
         Assert.Equal(PostgresDialect.DefaultConnectTimeoutSeconds, builder.Timeout);
         Assert.Equal(PostgresDialect.DefaultCommandTimeoutSeconds, builder.CommandTimeout);
+        Assert.Equal(PostgresDialect.DefaultMaxAutoPrepare, builder.MaxAutoPrepare);
+        Assert.True(builder.NoResetOnClose);
         Assert.Equal("db", builder.Host);
         Assert.Equal("ledger", builder.Database);
     }
 
     [Theory]
-    [InlineData("Host=db;Timeout=10;Command Timeout=20")]
-    [InlineData("Host=db;timeout=10;CommandTimeout=20")]
-    public void Timeouts_set_in_the_connection_string_are_kept(string connectionString)
+    [InlineData("Host=db;Timeout=10;Command Timeout=20;Max Auto Prepare=0;No Reset On Close=false")]
+    [InlineData("Host=db;timeout=10;CommandTimeout=20;maxautoprepare=0;NoResetOnClose=false")]
+    public void Settings_in_the_connection_string_are_kept(string connectionString)
     {
-        var builder = new NpgsqlConnectionStringBuilder(PostgresDialect.WithBoundedTimeouts(connectionString));
+        var builder = new NpgsqlConnectionStringBuilder(PostgresDialect.WithDefaults(connectionString));
 
         Assert.Equal(10, builder.Timeout);
         Assert.Equal(20, builder.CommandTimeout);
+        Assert.Equal(0, builder.MaxAutoPrepare);
+        Assert.False(builder.NoResetOnClose);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 {
     public const int DefaultConnectTimeoutSeconds = 3;
     public const int DefaultCommandTimeoutSeconds = 5;
+    public const int DefaultMaxAutoPrepare = 32;
 
     private static readonly byte[] LockKeyPrefix = "prescribeguard/patient/"u8.ToArray();
     private readonly NpgsqlDataSource _dataSource;
@@ -28,7 +29,7 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public PostgresDialect(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        _dataSource = NpgsqlDataSource.Create(WithBoundedTimeouts(connectionString));
+        _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
         _onStateChange = OnStateChange;
         Migrations = LedgerSchema.Migrations("BIGINT", "DOUBLE PRECISION", "BYTEA");
     }
@@ -38,10 +39,14 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public IReadOnlyList<string> Migrations { get; }
 
     /// <summary>
-    /// The connection string with Timeout (connect) and Command Timeout set to short defaults,
-    /// unless it sets them itself: a ledger that cannot answer should fail fast, not hang a check.
+    /// The connection string with the guard's defaults for what it does not set itself:
+    /// short connect and command timeouts (a ledger that cannot answer should fail fast, not hang a
+    /// check); automatic preparation of the ledger's few statements, so PostgreSQL parses and plans
+    /// each once per connection instead of on every check; and no session reset when a connection
+    /// returns to the pool, since the ledger keeps no session state (its locks end with their
+    /// transaction) and the reset would otherwise ride along with the next check's first statement.
     /// </summary>
-    public static string WithBoundedTimeouts(string connectionString)
+    public static string WithDefaults(string connectionString)
     {
         var configured = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys
             .Cast<string>()
@@ -56,6 +61,16 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         if (!configured.Contains("COMMANDTIMEOUT"))
         {
             builder.CommandTimeout = DefaultCommandTimeoutSeconds;
+        }
+
+        if (!configured.Contains("MAXAUTOPREPARE"))
+        {
+            builder.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        if (!configured.Contains("NORESETONCLOSE"))
+        {
+            builder.NoResetOnClose = true;
         }
 
         return builder.ConnectionString;
