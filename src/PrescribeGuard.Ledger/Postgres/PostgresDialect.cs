@@ -20,7 +20,7 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 {
     public const int DefaultConnectTimeoutSeconds = 3;
     public const int DefaultCommandTimeoutSeconds = 5;
-    public const int DefaultMaxAutoPrepare = 32;
+    public const int DefaultMaxAutoPrepare = 64;
 
     private static readonly byte[] LockKeyPrefix = "prescribeguard/patient/"u8.ToArray();
     private readonly NpgsqlDataSource _dataSource;
@@ -134,13 +134,11 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 
     public int AuditChainOf(PatientKey patientKey) => (int)((ulong)LockKey(patientKey) % AuditChains);
 
-    public async Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken)
-    {
-        // Every instance appends to a chain under the same lock, held to commit.
-        await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
-            .With("@lock_key", AuditChainLockKeys[chain]);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+    // Every instance appends to a chain under the same lock, held to commit. In READ COMMITTED each
+    // statement takes a new snapshot, so the head read after this statement is the committed one.
+    public string? LockAuditChainSql => "SELECT pg_advisory_xact_lock(@audit_chain_lock)";
+
+    public long AuditChainLockKey(int chain) => AuditChainLockKeys[chain];
 
     public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

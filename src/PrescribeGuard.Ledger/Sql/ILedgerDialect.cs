@@ -35,8 +35,15 @@ public interface ILedgerDialect
     /// </summary>
     int AuditChainOf(PatientKey patientKey);
 
-    /// <summary>Serialises appends to one audit chain, until the transaction ends.</summary>
-    Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken);
+    /// <summary>
+    /// A statement that takes a chain's lock until the transaction ends, given the chain's key
+    /// (<see cref="AuditChainLockKey"/>) as the parameter <c>@audit_chain_lock</c>; null where writes
+    /// are serial anyway. It is sent in the same round trip as, and just before, the statement that
+    /// reads the chain's head.
+    /// </summary>
+    string? LockAuditChainSql { get; }
+
+    long AuditChainLockKey(int chain);
 
     bool IsDuplicateKey(DbException exception);
 

@@ -14,47 +14,59 @@ namespace PrescribeGuard.Ledger.Sql;
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
-    private async Task AppendDecisionAuditAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken) =>
-        await AppendAuditAsync(connection, transaction, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision), cancellationToken);
+    private const string AuditHeadSql = "SELECT seq, hash FROM audit_chain WHERE chain = @chain ORDER BY seq DESC LIMIT 1";
 
-    private async Task AppendAuditAsync(
-        DbConnection connection,
-        DbTransaction transaction,
-        PatientKey patientKey,
-        string kind,
-        string recordId,
-        string contentHash,
-        CancellationToken cancellationToken)
+    /// <summary>Appended to the statement that writes the audited row, so both travel in one round trip.</summary>
+    private const string InsertAuditLinkSql =
+        ";\nINSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+        "VALUES (@link_chain, @link_seq, @link_kind, @link_record_id, @link_content_hash, @link_prev_hash, @link_hash, @link_recorded_at)";
+
+    /// <summary>
+    /// Takes the lock of the patient's audit chain (held until commit) and reads the chain's head:
+    /// what the next link follows. Called right before the audited row is written, so the lock is
+    /// held as briefly as the transaction allows.
+    /// </summary>
+    private async Task<AuditHead> LockAuditHeadAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
     {
         var chain = dialect.AuditChainOf(patientKey);
-        await dialect.LockAuditChainAsync(connection, transaction, chain, cancellationToken);
-        long sequence = 0;
-        var previous = AuditHash.GenesisOf(chain);
-        await using (var head = connection.Command(transaction, "SELECT seq, hash FROM audit_chain WHERE chain = @chain ORDER BY seq DESC LIMIT 1").With("@chain", chain))
-        await using (var reader = await head.ExecuteReaderAsync(cancellationToken))
+        var lockSql = dialect.LockAuditChainSql;
+        var command = connection.Command(transaction, lockSql is null ? AuditHeadSql : lockSql + ";\n" + AuditHeadSql).With("@chain", chain);
+        if (lockSql is not null)
         {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                sequence = reader.GetInt64(0);
-                previous = reader.GetString(1);
-            }
+            command.With("@audit_chain_lock", dialect.AuditChainLockKey(chain));
         }
 
-        var next = sequence + 1;
-        await using var insert = connection.Command(
-                transaction,
-                "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
-                "VALUES (@chain, @seq, @kind, @record_id, @content_hash, @prev_hash, @hash, @recorded_at)")
-            .With("@chain", chain)
-            .With("@seq", next)
-            .With("@kind", kind)
-            .With("@record_id", recordId)
-            .With("@content_hash", contentHash)
-            .With("@prev_hash", previous)
-            .With("@hash", AuditHash.Link(next, kind, recordId, contentHash, previous))
-            .With("@recorded_at", DateTimeOffset.UtcNow);
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        await using (command)
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (lockSql is not null)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            return await reader.ReadAsync(cancellationToken)
+                ? new AuditHead(chain, reader.GetInt64(0), reader.GetString(1))
+                : new AuditHead(chain, 0, AuditHash.GenesisOf(chain));
+        }
     }
+
+    private static DbCommand WithAuditLink(DbCommand command, AuditLink link) => command
+        .With("@link_chain", link.Chain)
+        .With("@link_seq", link.Sequence)
+        .With("@link_kind", link.Kind)
+        .With("@link_record_id", link.RecordId)
+        .With("@link_content_hash", link.ContentHash)
+        .With("@link_prev_hash", link.PreviousHash)
+        .With("@link_hash", AuditHash.Link(link.Sequence, link.Kind, link.RecordId, link.ContentHash, link.PreviousHash))
+        .With("@link_recorded_at", DateTimeOffset.UtcNow);
+
+    /// <summary>The last link of a chain, as read under the chain's lock.</summary>
+    private readonly record struct AuditHead(int Chain, long Sequence, string Hash)
+    {
+        public AuditLink Next(string kind, string recordId, string contentHash) => new(Chain, Sequence + 1, kind, recordId, contentHash, Hash);
+    }
+
+    private readonly record struct AuditLink(int Chain, long Sequence, string Kind, string RecordId, string ContentHash, string PreviousHash);
 
     /// <summary>Walks every chain from its genesis; the first broken link found is reported, with its chain.</summary>
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>

@@ -3,6 +3,7 @@ using PrescribeGuard.Domain.Evaluation;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Domain.Reservations;
+using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Records;
 
 namespace PrescribeGuard.Ledger.Sql;
@@ -16,15 +17,17 @@ public sealed partial class SqlGuardLedger
 
     private const int DecisionMedicationOrdinal = 14;
 
-    private static async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
+    /// <summary>Inserts the decision and the audit link vouching for it.</summary>
+    private static async Task InsertDecisionAsync(
+        DbConnection connection, DbTransaction transaction, DecisionRecord decision, AuditHead auditHead, CancellationToken cancellationToken)
     {
         var sql =
             "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
             "evaluated_at, recorded_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
             MedicationColumns.List("res_") + ") VALUES (@decision_id, @platform_id, @request_id, @request_fingerprint, @patient_key, @outcome, " +
             "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
-            "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")";
-        await connection.Command(transaction, sql)
+            "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")" + InsertAuditLinkSql;
+        var command = connection.Command(transaction, sql)
             .With("@decision_id", decision.DecisionId)
             .With("@platform_id", decision.PlatformId)
             .With("@request_id", decision.RequestId)
@@ -40,17 +43,27 @@ public sealed partial class SqlGuardLedger
             .With("@reservation_prescriber_npi", decision.Reservation?.PrescriberNpi)
             .With("@confirmed_prescription_id", decision.ConfirmedPrescriptionId)
             .With("@payload", decision.Payload)
-            .WithMedication("res_", decision.Reservation?.Medication)
+            .WithMedication("res_", decision.Reservation?.Medication);
+        await WithAuditLink(command, auditHead.Next(AuditKind.Decision, decision.DecisionId, DecisionContent(decision)))
             .ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static Task<DecisionRecord?> FindDecisionByRequestAsync(
-        DbConnection connection, DbTransaction transaction, string platformId, string requestId, CancellationToken cancellationToken)
+    /// <summary>A decision already made for this request, if any, and the patient's revision: one round trip.</summary>
+    private static async Task<(DecisionRecord? Existing, long Revision)> FindDecisionByRequestAsync(
+        DbConnection connection, DbTransaction transaction, DecideRequest request, CancellationToken cancellationToken)
     {
-        var command = connection.Command(transaction, DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id")
-            .With("@platform_id", platformId)
-            .With("@request_id", requestId);
-        return ReadDecisionAsync(command, cancellationToken);
+        await using var command = connection.Command(
+                transaction,
+                DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
+                "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key")
+            .With("@platform_id", request.PlatformId)
+            .With("@request_id", request.RequestId)
+            .With("@patient_key", request.PatientKey.Value);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var existing = await reader.ReadAsync(cancellationToken) ? ReadDecision(reader) : null;
+        await reader.NextResultAsync(cancellationToken);
+        var revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0L;
+        return (existing, revision);
     }
 
     private static Task<DecisionRecord?> FindDecisionAsync(
@@ -65,33 +78,33 @@ public sealed partial class SqlGuardLedger
         await using (command)
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return null;
-            }
-
-            var decisionId = reader.GetString(0);
-            var platformId = reader.GetString(1);
-            var evaluatedAt = reader.GetTime(8);
-            var expiresAt = reader.GetTimeOrNull(10);
-            var medication = reader.ReadMedication(DecisionMedicationOrdinal);
-            var reservation = expiresAt is { } expiry && medication is not null
-                ? new ReservationEntry(platformId, decisionId, reader.GetString(11), medication, evaluatedAt, expiry)
-                : null;
-            return new DecisionRecord(
-                decisionId,
-                platformId,
-                reader.GetString(2),
-                reader.GetString(3),
-                new PatientKey(reader.GetString(4)),
-                (Outcome)reader.GetInt64(5),
-                reader.GetFlag(6),
-                reader.GetString(7),
-                evaluatedAt,
-                reservation,
-                (ReservationState)reader.GetInt64(9),
-                reader.GetStringOrNull(12),
-                (byte[])reader.GetValue(13));
+            return await reader.ReadAsync(cancellationToken) ? ReadDecision(reader) : null;
         }
+    }
+
+    private static DecisionRecord ReadDecision(DbDataReader reader)
+    {
+        var decisionId = reader.GetString(0);
+        var platformId = reader.GetString(1);
+        var evaluatedAt = reader.GetTime(8);
+        var expiresAt = reader.GetTimeOrNull(10);
+        var medication = reader.ReadMedication(DecisionMedicationOrdinal);
+        var reservation = expiresAt is { } expiry && medication is not null
+            ? new ReservationEntry(platformId, decisionId, reader.GetString(11), medication, evaluatedAt, expiry)
+            : null;
+        return new DecisionRecord(
+            decisionId,
+            platformId,
+            reader.GetString(2),
+            reader.GetString(3),
+            new PatientKey(reader.GetString(4)),
+            (Outcome)reader.GetInt64(5),
+            reader.GetFlag(6),
+            reader.GetString(7),
+            evaluatedAt,
+            reservation,
+            (ReservationState)reader.GetInt64(9),
+            reader.GetStringOrNull(12),
+            (byte[])reader.GetValue(13));
     }
 }

@@ -54,7 +54,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
         var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
-            var existing = await FindDecisionByRequestAsync(connection, transaction, request.PlatformId, request.RequestId, cancellationToken);
+            var (existing, revision) = await FindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
             if (existing is not null)
             {
                 return existing.RequestFingerprint == request.RequestFingerprint
@@ -63,7 +63,6 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             }
 
             // The cache is read once, before the transaction: no cache round trip while the patient is locked.
-            var revision = await ReadRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
             PatientHistory? cached;
             PatientHistory history;
             DecisionRecord decision;
@@ -78,14 +77,16 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 decision = decide(history);
             }
 
-            await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
-            await AppendDecisionAuditAsync(connection, transaction, decision, cancellationToken);
             if (decision.Reservation is { } reservation)
             {
                 revision = await BumpRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
                 history = history with { Reservations = [.. history.Reservations, reservation] };
                 cached = null;
             }
+
+            // The audit chain's lock is taken last: it is held until the commit.
+            var auditHead = await LockAuditHeadAsync(connection, transaction, request.PatientKey, cancellationToken);
+            await InsertDecisionAsync(connection, transaction, decision, auditHead, cancellationToken);
 
             // A hit that the decision did not change needs no write back.
             return (new DecideResult(decision, Replayed: false), revision, cached is null ? history : null);
@@ -152,14 +153,6 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }
 
         return result;
-    }
-
-    private static async Task<long> ReadRevisionAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
-    {
-        var value = await connection.Command(transaction, "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key")
-            .With("@patient_key", patientKey.Value)
-            .ExecuteScalarAsync(cancellationToken);
-        return value is null or DBNull ? 0 : Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<long> BumpRevisionAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)

@@ -87,8 +87,9 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
-    public Task LockAuditChainAsync(DbConnection connection, DbTransaction transaction, int chain, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
+    public string? LockAuditChainSql => null;
+
+    public long AuditChainLockKey(int chain) => chain;
 
     // A deferred transaction reads a WAL snapshot without taking the write lock (BEGIN IMMEDIATE would).
     public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
