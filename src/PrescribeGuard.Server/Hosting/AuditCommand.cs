@@ -31,7 +31,7 @@ public static class AuditCommand
             if (verification.FirstBreak is { } broken)
             {
                 await output.WriteLineAsync(
-                    $"audit chain BROKEN at link {broken.Sequence} of chain {broken.Chain} ({broken.Kind} {broken.RecordId}): {broken.Reason}; " +
+                    $"audit chain BROKEN at link {broken.Sequence} ({broken.Kind} {broken.RecordId}) of chain {broken.Chain}: {broken.Reason}; " +
                     $"{verification.LinksVerified} link(s) before it verified");
                 return 1;
             }
