@@ -15,6 +15,7 @@ public sealed record LoadOptions
     public string? DataDirectory { get; init; }
     public bool Reseed { get; init; }
     public bool SeedOnly { get; init; }
+    public bool SeedThroughApi { get; init; }
     public string Ledger { get; init; } = "sqlite";
     public string? Connection { get; init; }
     public string Cache { get; init; } = "memory";
@@ -46,6 +47,7 @@ public sealed record LoadOptions
                 "--data" => options with { DataDirectory = Next() },
                 "--reseed" => options with { Reseed = true },
                 "--seed-only" => options with { SeedOnly = true },
+                "--seed-through-api" => options with { SeedThroughApi = true },
                 "--ledger" => options with { Ledger = Next() },
                 "--connection" => options with { Connection = Next() },
                 "--cache" => options with { Cache = Next() },
@@ -79,7 +81,7 @@ public sealed record LoadOptions
 
     public const string Usage = """
         PrescribeGuard.LoadTest [flags]
-          --patients N        patients seeded (default 1000; 1000000 works for SQLite)
+          --patients N        patients seeded (default 1000; 1000000 works for SQLite and PostgreSQL)
           --duration S        seconds measured per phase (default 10)
           --warmup S          seconds of warm-up per phase, not measured (default 3)
           --connections N     HTTP/2 connections (default 8)
@@ -87,10 +89,12 @@ public sealed record LoadOptions
           --rate R            also run an open-loop phase at R calls/s for Check and for Health
           --reserving F       share of checks that reserve (not dry_run), default 0.05
           --data DIR          ledger folder (default $TMP/prescribeguard-bench-LEDGER-PATIENTS); reused when already seeded
-          --reseed            delete and seed DIR again
+          --reseed            delete and seed DIR (or the --connection database) again
+          --seed-through-api  seed through the gRPC API, not directly into SQLite / PostgreSQL (slow: ~1,000 records/s)
           --seed-only         seed and exit (to start the guard yourself and use --target)
           --target URL        drive a running guard instead of one in this process (same --secret, seeded data)
-          --ledger sqlite|postgres  --connection CS     ledger of the in-process guard
+          --ledger sqlite|postgres  --connection CS     ledger of the in-process guard; a PostgreSQL one is seeded by
+                              binary COPY and reused by every run naming it (its seed is recorded in table bench_seed)
           --cache memory|none|redis --redis HOST:PORT   history cache of the in-process guard
           --set Key=Value     any other guard configuration key
         """;

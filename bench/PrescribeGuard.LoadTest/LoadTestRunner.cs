@@ -3,7 +3,6 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
-using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.V1;
 
 namespace PrescribeGuard.LoadTest;
@@ -11,20 +10,13 @@ namespace PrescribeGuard.LoadTest;
 /// <summary>Seeds (when needed), starts or targets a guard, and measures Health/Check beside CheckPrescription.</summary>
 public static class LoadTestRunner
 {
-    private const string SeedMarker = "bench-seed.txt";
-
     public static async Task<int> RunAsync(LoadOptions options)
     {
         Console.WriteLine($"PrescribeGuard load test: {options.Patients:N0} patients, ledger {options.Ledger}, cache {options.Cache}, " +
             $"{options.Connections} connections, {options.Concurrency} in flight, {options.DurationSeconds} s per phase" +
             (options.Rate > 0 ? $", fixed rate {options.Rate}/s" : string.Empty));
         Directory.CreateDirectory(options.DataDirectory!);
-        var seededAt = ReadMarker(options);
-        if (options.Target is null && options.Ledger == "sqlite" && seededAt is null)
-        {
-            seededAt = await SeedSqliteAsync(options);
-        }
-
+        var seededAt = await LedgerSeeding.ReadAsync(options) ?? await LedgerSeeding.SeedDirectAsync(options);
         if (options.SeedOnly && seededAt is not null)
         {
             return 0;
@@ -46,11 +38,11 @@ public static class LoadTestRunner
 
         if (seededAt is null)
         {
-            seededAt = DateTimeOffset.UtcNow;
+            seededAt = LedgerSeeding.SeedingTime();
             Console.WriteLine($"seeding {options.Patients:N0} patients through the gRPC API ...");
             var report = await GrpcSeeder.SeedAsync(invokers, options.Patients, seededAt.Value, options.Concurrency);
             Console.WriteLine($"seeded {report.Rows:N0} records in {report.TotalTime.TotalSeconds:F1} s ({report.Rows / report.TotalTime.TotalSeconds:N0} records/s)");
-            WriteMarker(options, seededAt.Value);
+            await LedgerSeeding.MarkAsync(options, seededAt.Value);
         }
 
         if (options.SeedOnly)
@@ -118,42 +110,4 @@ public static class LoadTestRunner
 
         return results.All(r => r.Errors == 0) ? 0 : 1;
     }
-
-    private static async Task<DateTimeOffset> SeedSqliteAsync(LoadOptions options)
-    {
-        var database = Path.Combine(options.DataDirectory!, SqliteSeeder.DatabaseFile);
-        foreach (var file in Directory.GetFiles(options.DataDirectory!, SqliteSeeder.DatabaseFile + "*"))
-        {
-            File.Delete(file);
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        Console.WriteLine($"seeding {options.Patients:N0} patients into {database} ...");
-        var keys = new PatientKeyDeriver(Convert.FromBase64String(options.Secret));
-        var report = await SqliteSeeder.SeedAsync(database, options.Patients, keys, now);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"seeded {report.Rows:N0} records of {report.Patients:N0} patients: inserts {report.InsertTime.TotalSeconds:F1} s, " +
-            $"with indexes {report.TotalTime.TotalSeconds:F1} s, file {report.Bytes / 1048576.0:F0} MiB"));
-        WriteMarker(options, now);
-        return now;
-    }
-
-    private static string MarkerPath(LoadOptions options) => Path.Combine(options.DataDirectory!, $"{options.Ledger}-{SeedMarker}");
-
-    private static DateTimeOffset? ReadMarker(LoadOptions options)
-    {
-        var path = MarkerPath(options);
-        if (options.Reseed || !File.Exists(path))
-        {
-            return null;
-        }
-
-        var parts = File.ReadAllText(path).Split(' ');
-        return parts.Length == 2 && int.Parse(parts[0], CultureInfo.InvariantCulture) == options.Patients
-            ? DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(parts[1], CultureInfo.InvariantCulture))
-            : null;
-    }
-
-    private static void WriteMarker(LoadOptions options, DateTimeOffset seededAt) =>
-        File.WriteAllText(MarkerPath(options), string.Create(CultureInfo.InvariantCulture, $"{options.Patients} {seededAt.ToUnixTimeMilliseconds()}"));
 }
