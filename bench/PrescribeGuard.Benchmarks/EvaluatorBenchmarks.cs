@@ -11,6 +11,11 @@ namespace PrescribeGuard.Benchmarks;
 /// One decision of the pure evaluator: the default rules under policy/default.json over an
 /// in-memory history. The policy is parsed once, as the server does.
 /// </summary>
+/// <remarks>
+/// A finding formats its summary and detail when first read, so <c>Evaluate</c> alone does not pay
+/// for the text. The <c>...WithText</c> variants also read every finding's text, as the server does
+/// to build its reply: that is the honest cost of an answered check.
+/// </remarks>
 [MemoryDiagnoser]
 public class EvaluatorBenchmarks
 {
@@ -46,6 +51,29 @@ public class EvaluatorBenchmarks
     /// <summary>An in-person clinic infusion: the rules run, few of them find anything to say.</summary>
     [Benchmark]
     public Evaluation ClinicInPerson() => _evaluator.Evaluate(_clinicCheck, _history, _policy);
+
+    [Benchmark]
+    public int NewPrescriptionWithText() => RenderText(NewPrescription());
+
+    [Benchmark]
+    public int RefillWithText() => RenderText(Refill());
+
+    [Benchmark]
+    public int ClinicInPersonWithText() => RenderText(ClinicInPerson());
+
+    /// <summary>Reads what the server's reply carries of each finding (ToContract.Finding), the text included.</summary>
+    private static int RenderText(Evaluation evaluation)
+    {
+        // Indexed: a foreach over the IReadOnlyList would add the benchmark's own enumerator to the count.
+        var length = 0;
+        for (var i = 0; i < evaluation.Findings.Count; i++)
+        {
+            var finding = evaluation.Findings[i];
+            length += finding.Code.Length + finding.Summary.Length + finding.Detail.Length + finding.Source.Length + finding.EvidenceIds.Count;
+        }
+
+        return length;
+    }
 
     /// <summary>The findings each scenario produces, for the write-up (`-- --findings`).</summary>
     public static IEnumerable<string> DescribeFindings()

@@ -27,7 +27,7 @@ public sealed class OutcomeMappingTests
             "detail",
             "source",
             [],
-            Shadow: f.EndsWith('*')));
+            shadow: f.EndsWith('*')));
 
         Assert.Equal(expected, OutcomeMapping.From(list));
     }
@@ -132,7 +132,7 @@ public sealed class EvaluatorTests
     public static TheoryData<string> Scenarios => ["telemedicine", "clinic"];
 
     /// <summary>Two busy patients between them trip every default rule, on several platforms.</summary>
-    private static (CheckBuilder Check, HistoryBuilder History) Scenario(string name)
+    internal static (CheckBuilder Check, HistoryBuilder History) Scenario(string name)
     {
         var riskFactors = Enum.GetValues<RiskFactor>();
         if (name == "telemedicine")

@@ -1,3 +1,4 @@
+using System.Buffers;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
@@ -15,19 +16,29 @@ public sealed class PrescriptionEvaluator(RuleCatalog catalog)
 
     public Evaluation Evaluate(PrescriptionCheck check, PatientHistory history, GuardPolicy policy)
     {
-        var context = new RuleContext(check, history, policy);
-        List<Finding>? findings = null;
-        foreach (var (rule, settings) in EnabledFor(policy))
+        using var context = new RuleContext(check, history, policy);
+        var rules = EnabledFor(policy);
+        // A rule reports at most one hit, so the enabled rules bound the findings: collect them in a
+        // pooled buffer and keep an array of exactly their number (no list regrowing per check).
+        var buffer = ArrayPool<Finding>.Shared.Rent(rules.Length);
+        try
         {
-            var hit = rule.Evaluate(context, settings);
-            if (hit is not null)
+            var count = 0;
+            foreach (var (rule, settings) in rules)
             {
-                (findings ??= new List<Finding>(4)).Add(ToFinding(hit, settings, check.PlatformId));
+                if (rule.Evaluate(context, settings) is { } hit)
+                {
+                    buffer[count++] = ToFinding(hit, settings);
+                }
             }
-        }
 
-        IReadOnlyList<Finding> reported = findings is null ? [] : findings;
-        return new Evaluation(OutcomeMapping.From(reported), reported, policy.Version);
+            Finding[] findings = count == 0 ? [] : buffer.AsSpan(0, count).ToArray();
+            return new Evaluation(OutcomeMapping.From(findings.AsSpan()), findings, policy.Version);
+        }
+        finally
+        {
+            ArrayPool<Finding>.Shared.Return(buffer, clearArray: true);
+        }
     }
 
     private (IRule Rule, RuleSettings Settings)[] EnabledFor(GuardPolicy policy)
@@ -52,20 +63,11 @@ public sealed class PrescriptionEvaluator(RuleCatalog catalog)
         return enabled.Rules;
     }
 
-    private static Finding ToFinding(RuleHit hit, RuleSettings settings, string callerPlatformId)
+    private static Finding ToFinding(RuleHit hit, RuleSettings settings)
     {
-        // Another platform's record ids would tell the caller who else treats the patient.
-        List<string>? evidence = null;
-        foreach (var reference in hit.Evidence)
-        {
-            if (reference.PlatformId == callerPlatformId && !(evidence?.Contains(reference.RecordId) ?? false))
-            {
-                (evidence ??= []).Add(reference.RecordId);
-            }
-        }
-
+        // The hit's evidence is already the caller's own (CallerEvidence); its text is formatted when read.
         var severity = hit.HomeUse && settings.HomeUseSeverity is { } homeUse ? homeUse : settings.Severity;
-        return new Finding(settings.Code, severity, hit.Summary, hit.Detail, settings.Source, evidence is null ? [] : evidence.ToArray(), settings.Shadow);
+        return new Finding(settings.Code, severity, hit, settings.Source, settings.Shadow);
     }
 
     private sealed record EnabledRules(GuardPolicy Policy, (IRule Rule, RuleSettings Settings)[] Rules);

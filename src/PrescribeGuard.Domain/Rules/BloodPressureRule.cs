@@ -1,7 +1,7 @@
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -50,30 +50,36 @@ public sealed class BloodPressureRule : IRule
             return null;
         }
 
-        var reasons = new List<string>();
-        if (elevated)
+        var reading = latest?.Value;
+        return RuleHit.Deferred(
+            new Pressure(
+                elevated, uncontrolled, missingRecent, reading?.Systolic ?? 0, reading?.Diastolic ?? 0, alertSystolic, alertDiastolic, maxAgeDays),
+            static f => f.Elevated ? string.Create(InvariantCulture, $"Latest blood pressure is at or above {f.AlertSystolic}/{f.AlertDiastolic} mmHg")
+                : f.Uncontrolled ? "Uncontrolled hypertension reported"
+                : "No recent blood pressure reading for home use",
+            Detail,
+            latest?.Encounter is { } encounter ? context.EvidenceOf(RuleContext.Evidence(encounter)) : CallerEvidence.None);
+    }
+
+    private static string Detail(Pressure f)
+    {
+        var reasons = new List<string>(3);
+        if (f.Elevated)
         {
-            var reading = latest!.Value.Value;
-            reasons.Add(Invariant($"The latest reading, {reading.Systolic}/{reading.Diastolic} mmHg, is at or above {alertSystolic}/{alertDiastolic}."));
+            reasons.Add(string.Create(InvariantCulture, $"The latest reading, {f.Systolic}/{f.Diastolic} mmHg, is at or above {f.AlertSystolic}/{f.AlertDiastolic}."));
         }
 
-        if (uncontrolled)
+        if (f.Uncontrolled)
         {
             reasons.Add("Uncontrolled hypertension is reported.");
         }
 
-        if (missingRecent)
+        if (f.MissingRecent)
         {
-            reasons.Add(Invariant($"No reading from the last {maxAgeDays:0.##} days is on record for home use."));
+            reasons.Add(string.Create(InvariantCulture, $"No reading from the last {f.MaxAgeDays:0.##} days is on record for home use."));
         }
 
-        var summary = elevated ? Invariant($"Latest blood pressure is at or above {alertSystolic}/{alertDiastolic} mmHg")
-            : uncontrolled ? "Uncontrolled hypertension reported"
-            : "No recent blood pressure reading for home use";
-        return new RuleHit(
-            summary,
-            string.Join(" ", reasons),
-            latest?.Encounter is { } encounter ? [RuleContext.Evidence(encounter)] : []);
+        return string.Join(" ", reasons);
     }
 
     /// <summary>Keeps the first of the latest readings, as MaxBy did.</summary>
@@ -88,4 +94,7 @@ public sealed class BloodPressureRule : IRule
     }
 
     private readonly record struct Reading(BloodPressure Value, EncounterEntry? Encounter);
+
+    private readonly record struct Pressure(
+        bool Elevated, bool Uncontrolled, bool MissingRecent, int Systolic, int Diastolic, int AlertSystolic, int AlertDiastolic, double MaxAgeDays);
 }

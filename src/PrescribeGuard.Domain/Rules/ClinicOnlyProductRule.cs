@@ -6,6 +6,9 @@ namespace PrescribeGuard.Domain.Rules;
 /// <summary>IV or IM ketamine, and esketamine, are given in a certified setting, never at home.</summary>
 public sealed class ClinicOnlyProductRule : IRule
 {
+    private const string NeedsClinic =
+        "Intravenous and intramuscular ketamine need clinic monitoring of blood pressure and breathing; they are never given at home.";
+
     public string Code => "CLINIC_ONLY_PRODUCT";
 
     public IReadOnlyList<RuleParameter> Parameters { get; } = [];
@@ -25,10 +28,12 @@ public sealed class ClinicOnlyProductRule : IRule
                 "Esketamine (Spravato) is self-administered only under direct observation in a certified healthcare setting.");
         }
 
-        return medication.Route is Route.Intravenous or Route.Intramuscular
-            ? RuleHit.Of(
-                $"{medication.Route} ketamine is clinic-only",
-                "Intravenous and intramuscular ketamine need clinic monitoring of blood pressure and breathing; they are never given at home.")
-            : null;
+        // One sentence per route, so that no text is formatted per check.
+        return medication.Route switch
+        {
+            Route.Intravenous => RuleHit.Of("Intravenous ketamine is clinic-only", NeedsClinic),
+            Route.Intramuscular => RuleHit.Of("Intramuscular ketamine is clinic-only", NeedsClinic),
+            _ => null,
+        };
     }
 }

@@ -19,11 +19,34 @@ public sealed class ContraindicatedConditionRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        var present = Contraindications.Where(context.Check.Patient.RiskFactors.Contains).ToArray();
-        return present.Length == 0
+        var present = 0; // a bit per entry of Contraindications
+        for (var i = 0; i < Contraindications.Length; i++)
+        {
+            if (context.Check.Patient.RiskFactors.Contains(Contraindications[i]))
+            {
+                present |= 1 << i;
+            }
+        }
+
+        return present == 0
             ? null
-            : RuleHit.Of(
-                "Contraindicated condition reported",
-                $"Ketamine is contraindicated with {string.Join(", ", present)}, reported for this patient.");
+            : RuleHit.Deferred(
+                present,
+                static _ => "Contraindicated condition reported",
+                static p => $"Ketamine is contraindicated with {ConditionList(p)}, reported for this patient.");
+    }
+
+    private static string ConditionList(int present)
+    {
+        var names = new List<string>(Contraindications.Length);
+        for (var i = 0; i < Contraindications.Length; i++)
+        {
+            if ((present & (1 << i)) != 0)
+            {
+                names.Add(Contraindications[i].ToString());
+            }
+        }
+
+        return string.Join(", ", names);
     }
 }

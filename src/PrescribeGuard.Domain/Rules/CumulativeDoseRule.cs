@@ -1,7 +1,7 @@
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -29,7 +29,9 @@ public sealed class CumulativeDoseRule : IRule
         }
 
         var since = context.Now - settings.Days(WindowDays);
-        var evidence = new List<EvidenceRef>();
+        // Collected while summing, before knowing whether the rule fires: the collector is pooled and
+        // keeps only the caller's ids, so a check under the ceiling allocates nothing for it.
+        using var evidence = context.CollectEvidence();
         var totalMg = 0.0;
 
         foreach (var prescription in context.Prescriptions)
@@ -90,10 +92,12 @@ public sealed class CumulativeDoseRule : IRule
             return null;
         }
 
-        var windowDays = settings.Parameter(WindowDays);
-        return new RuleHit(
-            Invariant($"{totalMg:0.##} mg of home-use ketamine within {windowDays:0.##} days, above {maxTotalMg:0.##} mg"),
-            Invariant($"Ketamine dispensed, prescribed or pending for home use in the last {windowDays:0.##} days, with this request's {context.Medication.TotalMg:0.##} mg, totals {totalMg:0.##} mg; the ceiling is {maxTotalMg:0.##} mg."),
-            evidence);
+        return RuleHit.Deferred(
+            new Totals(totalMg, settings.Parameter(WindowDays), maxTotalMg, context.Medication.TotalMg),
+            static t => string.Create(InvariantCulture, $"{t.TotalMg:0.##} mg of home-use ketamine within {t.WindowDays:0.##} days, above {t.MaxTotalMg:0.##} mg"),
+            static t => string.Create(InvariantCulture, $"Ketamine dispensed, prescribed or pending for home use in the last {t.WindowDays:0.##} days, with this request's {t.RequestedMg:0.##} mg, totals {t.TotalMg:0.##} mg; the ceiling is {t.MaxTotalMg:0.##} mg."),
+            evidence.ToEvidence());
     }
+
+    private readonly record struct Totals(double TotalMg, double WindowDays, double MaxTotalMg, double RequestedMg);
 }

@@ -1,6 +1,6 @@
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -26,18 +26,20 @@ public sealed class DoseAboveRangeRule : IRule
             case Route.Oral or Route.Sublingual:
                 var maxMg = settings.Parameter(MaxOralSublingualDoseMg);
                 return medication.DoseMg > maxMg
-                    ? RuleHit.Of(
-                        Invariant($"{medication.Route} dose of {medication.DoseMg:0.##} mg is above {maxMg:0.##} mg"),
-                        Invariant($"A single {medication.Route.ToString().ToLowerInvariant()} dose of {medication.DoseMg:0.##} mg exceeds the published range, which tops out at {maxMg:0.##} mg."))
+                    ? RuleHit.Deferred(
+                        (medication.Route, medication.DoseMg, MaxMg: maxMg),
+                        static d => string.Create(InvariantCulture, $"{d.Route} dose of {d.DoseMg:0.##} mg is above {d.MaxMg:0.##} mg"),
+                        static d => string.Create(InvariantCulture, $"A single {d.Route.ToString().ToLowerInvariant()} dose of {d.DoseMg:0.##} mg exceeds the published range, which tops out at {d.MaxMg:0.##} mg."))
                     : null;
 
             case Route.Intravenous when context.Check.Patient.WeightKg is > 0 and var weightKg:
                 var maxMgPerKg = settings.Parameter(MaxIntravenousMgPerKg);
                 var mgPerKg = medication.DoseMg / weightKg;
                 return mgPerKg > maxMgPerKg + Tolerance
-                    ? RuleHit.Of(
-                        Invariant($"IV dose of {mgPerKg:0.###} mg/kg is above {maxMgPerKg:0.###} mg/kg"),
-                        Invariant($"An intravenous dose of {medication.DoseMg:0.##} mg at {weightKg:0.#} kg is {mgPerKg:0.###} mg/kg, above the usual ceiling of {maxMgPerKg:0.###} mg/kg."))
+                    ? RuleHit.Deferred(
+                        (medication.DoseMg, WeightKg: weightKg, MgPerKg: mgPerKg, MaxMgPerKg: maxMgPerKg),
+                        static d => string.Create(InvariantCulture, $"IV dose of {d.MgPerKg:0.###} mg/kg is above {d.MaxMgPerKg:0.###} mg/kg"),
+                        static d => string.Create(InvariantCulture, $"An intravenous dose of {d.DoseMg:0.##} mg at {d.WeightKg:0.#} kg is {d.MgPerKg:0.###} mg/kg, above the usual ceiling of {d.MaxMgPerKg:0.###} mg/kg."))
                     : null;
 
             default:

@@ -1,7 +1,6 @@
-using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -17,43 +16,52 @@ public sealed class DuplicateActiveKetamineRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        // A refill continues its own prescription rather than duplicating it.
-        List<PrescriptionEntry>? prescriptions = null;
+        using var evidence = context.CollectEvidence();
+        var platforms = DistinctCount.Rent();
+        var prescriptions = 0;
+        var latestIssuedAt = DateTimeOffset.MinValue;
+        var suppliedUntil = DateTimeOffset.MinValue;
         foreach (var prescription in context.Prescriptions)
         {
+            // A refill continues its own prescription rather than duplicating it.
             if (prescription.Medication.DrugClass.IsKetamine() && !context.IsRefillTarget(prescription) && context.IsActive(prescription))
             {
-                (prescriptions ??= []).Add(prescription);
+                prescriptions++;
+                platforms.Add(prescription.PlatformId);
+                evidence.Add(RuleContext.Evidence(prescription));
+                latestIssuedAt = prescription.IssuedAt > latestIssuedAt ? prescription.IssuedAt : latestIssuedAt;
+                // The first of equal instants is kept (as Max did): its offset decides the date shown.
+                var activeUntil = context.ActiveUntil(prescription);
+                suppliedUntil = prescriptions == 1 || activeUntil > suppliedUntil ? activeUntil : suppliedUntil;
             }
         }
 
-        List<ReservationEntry>? reservations = null;
+        var reservations = 0;
         foreach (var reservation in context.PendingReservations)
         {
             if (reservation.Medication.DrugClass.IsKetamine())
             {
-                (reservations ??= []).Add(reservation);
+                reservations++;
+                platforms.Add(reservation.PlatformId);
+                evidence.Add(RuleContext.Evidence(reservation));
             }
         }
 
-        if (prescriptions is null && reservations is null)
+        var platformCount = DistinctCount.Return(platforms);
+        if (prescriptions == 0 && reservations == 0)
         {
             return null;
         }
 
-        prescriptions ??= [];
-        reservations ??= [];
-        var platforms = prescriptions.Select(p => p.PlatformId)
-            .Concat(reservations.Select(r => r.PlatformId))
-            .Distinct(StringComparer.Ordinal)
-            .Count();
-        // How recent, without ids: another platform's records are told of, never named.
-        var recency = prescriptions.Count == 0
-            ? string.Empty
-            : Invariant($" The latest was issued {Math.Max(0, (int)(context.Now - prescriptions.Max(p => p.IssuedAt)).TotalDays)} day(s) ago; supply lasts until {prescriptions.Max(context.ActiveUntil):yyyy-MM-dd}.");
-        return new RuleHit(
-            "Another ketamine prescription is active or pending for this patient",
-            Invariant($"{prescriptions.Count} active ketamine prescription(s) and {reservations.Count} pending reservation(s) on {platforms} platform(s) overlap this request.") + recency,
-            [.. prescriptions.Select(RuleContext.Evidence), .. reservations.Select(RuleContext.Evidence)]);
+        return RuleHit.Deferred(
+            new Overlap(prescriptions, reservations, platformCount, Math.Max(0, (int)(context.Now - latestIssuedAt).TotalDays), suppliedUntil),
+            static _ => "Another ketamine prescription is active or pending for this patient",
+            static o => o.Prescriptions == 0
+                ? string.Create(InvariantCulture, $"{o.Prescriptions} active ketamine prescription(s) and {o.Reservations} pending reservation(s) on {o.Platforms} platform(s) overlap this request.")
+                // How recent, without ids: another platform's records are told of, never named.
+                : string.Create(InvariantCulture, $"{o.Prescriptions} active ketamine prescription(s) and {o.Reservations} pending reservation(s) on {o.Platforms} platform(s) overlap this request. The latest was issued {o.LatestIssuedDaysAgo} day(s) ago; supply lasts until {o.SuppliedUntil:yyyy-MM-dd}."),
+            evidence.ToEvidence());
     }
+
+    private readonly record struct Overlap(int Prescriptions, int Reservations, int Platforms, int LatestIssuedDaysAgo, DateTimeOffset SuppliedUntil);
 }

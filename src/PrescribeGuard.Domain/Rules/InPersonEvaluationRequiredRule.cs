@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -26,15 +26,17 @@ public sealed class InPersonEvaluationRequiredRule : IRule
 
         var months = settings.IntParameter(CoveringEvaluationMonths);
         var coveringSince = context.Now.AddMonths(-months);
-        var satisfied = context.InPersonEvaluations.Any(e =>
-            e.ClinicianNpi == check.Prescriber.Npi || e.OccurredAt >= coveringSince);
-        if (satisfied)
+        foreach (var evaluation in context.InPersonEvaluations)
         {
-            return null;
+            if (evaluation.ClinicianNpi == check.Prescriber.Npi || evaluation.OccurredAt >= coveringSince)
+            {
+                return null;
+            }
         }
 
-        return RuleHit.Of(
-            "Telemedicine prescribing needs a prior in-person evaluation",
-            Invariant($"The telemedicine flexibilities ended after {context.Policy.TelemedicineFlexibilityLastDay:yyyy-MM-dd}; no in-person evaluation by the prescriber, nor by another clinician in the last {months} months, is on record."));
+        return RuleHit.Deferred(
+            (LastDay: context.Policy.TelemedicineFlexibilityLastDay, Months: months),
+            static _ => "Telemedicine prescribing needs a prior in-person evaluation",
+            static d => string.Create(InvariantCulture, $"The telemedicine flexibilities ended after {d.LastDay:yyyy-MM-dd}; no in-person evaluation by the prescriber, nor by another clinician in the last {d.Months} months, is on record."));
     }
 }

@@ -1,5 +1,6 @@
+using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -19,7 +20,16 @@ public sealed class InPersonEvaluationStaleRule : IRule
             return null;
         }
 
-        var latest = context.InPersonEvaluations.MaxBy(e => e.OccurredAt);
+        // The first of the latest evaluations, as MaxBy did.
+        EncounterEntry? latest = null;
+        foreach (var evaluation in context.InPersonEvaluations)
+        {
+            if (latest is null || evaluation.OccurredAt > latest.OccurredAt)
+            {
+                latest = evaluation;
+            }
+        }
+
         if (latest is null)
         {
             // Having none at all is IN_PERSON_EVALUATION_REQUIRED's concern.
@@ -32,10 +42,12 @@ public sealed class InPersonEvaluationStaleRule : IRule
             return null;
         }
 
-        var ageDays = (context.Now - latest.OccurredAt).TotalDays;
-        return new RuleHit(
-            Invariant($"Latest in-person evaluation is older than {maxAgeMonths} months"),
-            Invariant($"The most recent in-person evaluation on record was {ageDays:0} days ago; one within {maxAgeMonths} months is expected for telemedicine prescribing."),
-            [RuleContext.Evidence(latest)]);
+        return RuleHit.Deferred(
+            new Age(maxAgeMonths, (context.Now - latest.OccurredAt).TotalDays),
+            static a => string.Create(InvariantCulture, $"Latest in-person evaluation is older than {a.MaxAgeMonths} months"),
+            static a => string.Create(InvariantCulture, $"The most recent in-person evaluation on record was {a.AgeDays:0} days ago; one within {a.MaxAgeMonths} months is expected for telemedicine prescribing."),
+            context.EvidenceOf(RuleContext.Evidence(latest)));
     }
+
+    private readonly record struct Age(int MaxAgeMonths, double AgeDays);
 }

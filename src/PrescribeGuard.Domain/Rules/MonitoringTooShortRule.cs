@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -19,18 +19,30 @@ public sealed class MonitoringTooShortRule : IRule
         var minMinutes = settings.IntParameter(MinMonitoringMinutes);
         var lookbackDays = settings.Parameter(LookbackDays);
         var since = context.Now - settings.Days(LookbackDays);
-        var tooShort = context.SupervisedAdministrations
-            .Where(e => e.OccurredAt >= since && e.MonitoringMinutes < minMinutes)
-            .ToArray();
-        if (tooShort.Length == 0)
+        using var evidence = context.CollectEvidence();
+        var tooShort = 0;
+        var shortest = int.MaxValue;
+        foreach (var administration in context.SupervisedAdministrations)
+        {
+            if (administration.OccurredAt >= since && administration.MonitoringMinutes < minMinutes)
+            {
+                tooShort++;
+                shortest = Math.Min(shortest, administration.MonitoringMinutes);
+                evidence.Add(RuleContext.Evidence(administration));
+            }
+        }
+
+        if (tooShort == 0)
         {
             return null;
         }
 
-        var shortest = tooShort.Min(e => e.MonitoringMinutes);
-        return new RuleHit(
-            Invariant($"Supervised administration monitored for less than {minMinutes} minutes"),
-            Invariant($"{tooShort.Length} supervised administration(s) in the last {lookbackDays:0.##} days were monitored for less than {minMinutes} minutes (shortest {shortest} minutes)."),
-            tooShort.Select(RuleContext.Evidence).ToArray());
+        return RuleHit.Deferred(
+            new Shortfall(tooShort, lookbackDays, minMinutes, shortest),
+            static s => string.Create(InvariantCulture, $"Supervised administration monitored for less than {s.MinMinutes} minutes"),
+            static s => string.Create(InvariantCulture, $"{s.Count} supervised administration(s) in the last {s.LookbackDays:0.##} days were monitored for less than {s.MinMinutes} minutes (shortest {s.Shortest} minutes)."),
+            evidence.ToEvidence());
     }
+
+    private readonly record struct Shortfall(int Count, double LookbackDays, int MinMinutes, int Shortest);
 }

@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -20,15 +20,17 @@ public sealed class MultipleProviderEpisodeRule : IRule
         var window = context.ProviderWindowOf(settings.Days(WindowDays));
         var minPrescribers = settings.IntParameter(MinPrescribers);
         var minPharmacies = settings.IntParameter(MinPharmacies);
-        if (window.Prescribers.Count < minPrescribers || window.Pharmacies.Count < minPharmacies)
+        if (window.Prescribers < minPrescribers || window.Pharmacies < minPharmacies)
         {
             return null;
         }
 
-        var windowDays = settings.Parameter(WindowDays);
-        return new RuleHit(
-            Invariant($"{window.Prescribers.Count} prescribers and {window.Pharmacies.Count} pharmacies within {windowDays:0.##} days"),
-            Invariant($"Counting this request, {window.Prescribers.Count} prescribers and {window.Pharmacies.Count} pharmacies of controlled substances in the last {windowDays:0.##} days reach the multiple-provider threshold of {minPrescribers} and {minPharmacies}."),
-            window.Evidence());
+        return RuleHit.Deferred(
+            new Counts(window.Prescribers, window.Pharmacies, settings.Parameter(WindowDays), minPrescribers, minPharmacies),
+            static c => string.Create(InvariantCulture, $"{c.Prescribers} prescribers and {c.Pharmacies} pharmacies within {c.WindowDays:0.##} days"),
+            static c => string.Create(InvariantCulture, $"Counting this request, {c.Prescribers} prescribers and {c.Pharmacies} pharmacies of controlled substances in the last {c.WindowDays:0.##} days reach the multiple-provider threshold of {c.MinPrescribers} and {c.MinPharmacies}."),
+            window.Evidence(context));
     }
+
+    private readonly record struct Counts(int Prescribers, int Pharmacies, double WindowDays, int MinPrescribers, int MinPharmacies);
 }

@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -18,19 +18,19 @@ public sealed class MultipleProvidersRule : IRule
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
         var window = context.ProviderWindowOf(settings.Days(WindowDays));
-        var otherPrescribers = window.Prescribers.Count - (window.Prescribers.Contains(context.Check.Prescriber.Npi) ? 1 : 0);
-        var pharmacies = window.Pharmacies.Count;
         var minOtherPrescribers = settings.IntParameter(MinOtherPrescribers);
         var minPharmacies = settings.IntParameter(MinPharmacies);
-        if (otherPrescribers < minOtherPrescribers && pharmacies < minPharmacies)
+        if (window.OtherPrescribers < minOtherPrescribers && window.Pharmacies < minPharmacies)
         {
             return null;
         }
 
-        var windowDays = settings.Parameter(WindowDays);
-        return new RuleHit(
-            Invariant($"{otherPrescribers} other prescribers and {pharmacies} pharmacies within {windowDays:0.##} days"),
-            Invariant($"In the last {windowDays:0.##} days, counting this request, the patient saw {otherPrescribers} other prescriber(s) (signal at {minOtherPrescribers}) and {pharmacies} pharmacy(ies) (signal at {minPharmacies})."),
-            window.Evidence());
+        return RuleHit.Deferred(
+            new Counts(window.OtherPrescribers, window.Pharmacies, settings.Parameter(WindowDays), minOtherPrescribers, minPharmacies),
+            static c => string.Create(InvariantCulture, $"{c.OtherPrescribers} other prescribers and {c.Pharmacies} pharmacies within {c.WindowDays:0.##} days"),
+            static c => string.Create(InvariantCulture, $"In the last {c.WindowDays:0.##} days, counting this request, the patient saw {c.OtherPrescribers} other prescriber(s) (signal at {c.MinOtherPrescribers}) and {c.Pharmacies} pharmacy(ies) (signal at {c.MinPharmacies})."),
+            window.Evidence(context));
     }
+
+    private readonly record struct Counts(int OtherPrescribers, int Pharmacies, double WindowDays, int MinOtherPrescribers, int MinPharmacies);
 }

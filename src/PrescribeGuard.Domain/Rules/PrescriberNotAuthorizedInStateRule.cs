@@ -18,9 +18,13 @@ public sealed class PrescriberNotAuthorizedInStateRule : IRule
             return null;
         }
 
-        var list = authorized.Count == 0 ? "no state" : string.Join(", ", authorized.Order(StringComparer.Ordinal));
-        return RuleHit.Of(
-            "Prescriber is not authorized in the state where the patient is located",
-            $"The patient is located in {state}; the prescriber reports a licence and registration for {list}.");
+        // The check is immutable, so its state and authorised states can be read when the text is.
+        return RuleHit.Deferred(
+            (State: state, Authorized: authorized),
+            static _ => "Prescriber is not authorized in the state where the patient is located",
+            static d => $"The patient is located in {d.State}; the prescriber reports a licence and registration for {StateList(d.Authorized)}.");
     }
+
+    private static string StateList(IReadOnlySet<string> authorized) =>
+        authorized.Count == 0 ? "no state" : string.Join(", ", authorized.Order(StringComparer.Ordinal));
 }

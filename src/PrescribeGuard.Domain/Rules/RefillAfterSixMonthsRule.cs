@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -28,9 +28,12 @@ public sealed class RefillAfterSixMonthsRule : IRule
             return null;
         }
 
-        return new RuleHit(
-            Invariant($"Prescription was issued more than {maxAgeMonths} months ago and can no longer be refilled"),
-            Invariant($"The prescription was issued on {target.IssuedAt.UtcDateTime:yyyy-MM-dd}; fills and refills are allowed only until {expiresAt.UtcDateTime:yyyy-MM-dd}, {maxAgeMonths} months later."),
-            [RuleContext.Evidence(target)]);
+        return RuleHit.Deferred(
+            new Expiry(maxAgeMonths, target.IssuedAt, expiresAt),
+            static e => string.Create(InvariantCulture, $"Prescription was issued more than {e.MaxAgeMonths} months ago and can no longer be refilled"),
+            static e => string.Create(InvariantCulture, $"The prescription was issued on {e.IssuedAt.UtcDateTime:yyyy-MM-dd}; fills and refills are allowed only until {e.ExpiresAt.UtcDateTime:yyyy-MM-dd}, {e.MaxAgeMonths} months later."),
+            context.EvidenceOf(RuleContext.Evidence(target)));
     }
+
+    private readonly record struct Expiry(int MaxAgeMonths, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
 }

@@ -1,5 +1,6 @@
+using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -24,40 +25,87 @@ public sealed class RefillLimitExceededRule : IRule
             return null;
         }
 
-        var dispenses = context.DispensesOf(target).ToArray();
-        // Partial fills of one refill share its fill number (21 CFR 1306.23): count refills, not fills.
-        var refillsDone = dispenses.Where(d => d.FillNumber >= 1).Select(d => d.FillNumber).Distinct().Count();
+        using var evidence = context.CollectEvidence();
+        evidence.Add(RuleContext.Evidence(target));
+        var refillsDone = 0;
+        var dispensedMg = 0.0;
+        var dispenses = context.Dispenses;
+        for (var i = 0; i < dispenses.Count; i++)
+        {
+            var dispense = dispenses[i];
+            if (!RuleContext.IsOf(dispense, target))
+            {
+                continue;
+            }
+
+            // Partial fills of one refill share its fill number (21 CFR 1306.23): count refills, not fills.
+            if (dispense.FillNumber >= 1 && !HasEarlierFill(dispenses, i, target))
+            {
+                refillsDone++;
+            }
+
+            dispensedMg += dispense.TotalMg;
+            evidence.Add(RuleContext.Evidence(dispense));
+        }
+
         // The prescriber's own authorisation caps the refills below the legal limit.
-        var allowedRefills = Math.Min(settings.IntParameter(MaxRefills), target.Medication.RefillsAuthorized);
+        var maxRefills = settings.IntParameter(MaxRefills);
+        var allowedRefills = Math.Min(maxRefills, target.Medication.RefillsAuthorized);
         var tooManyRefills = refillsDone + 1 > allowedRefills;
 
-        var dispensedMg = dispenses.Sum(d => d.TotalMg);
-        var requestedMg = dispensedMg + context.Medication.TotalMg;
         var authorizedMg = target.Medication.TotalMg * (1 + target.Medication.RefillsAuthorized);
-        var overQuantity = requestedMg > authorizedMg + Tolerance;
+        var overQuantity = dispensedMg + context.Medication.TotalMg > authorizedMg + Tolerance;
 
         if (!tooManyRefills && !overQuantity)
         {
             return null;
         }
 
-        var reasons = new List<string>();
-        if (tooManyRefills)
-        {
-            reasons.Add(Invariant($"This would be refill {refillsDone + 1} where {allowedRefills} are allowed ({target.Medication.RefillsAuthorized} authorised, policy limit {settings.IntParameter(MaxRefills)})"));
-        }
-
-        if (overQuantity)
-        {
-            reasons.Add(Invariant($"{dispensedMg:0.##} mg already dispensed plus {context.Medication.TotalMg:0.##} mg requested exceeds the {authorizedMg:0.##} mg prescribed including refills"));
-        }
-
-        var summary = tooManyRefills
-            ? "Refill limit of the prescription is exhausted"
-            : "Fills would exceed the total quantity prescribed";
-        return new RuleHit(
-            summary,
-            string.Join("; and ", reasons) + ".",
-            [RuleContext.Evidence(target), .. dispenses.Select(RuleContext.Evidence)]);
+        return RuleHit.Deferred(
+            new Excess(
+                tooManyRefills, refillsDone + 1, allowedRefills, target.Medication.RefillsAuthorized, maxRefills,
+                overQuantity, dispensedMg, context.Medication.TotalMg, authorizedMg),
+            static e => e.TooManyRefills
+                ? "Refill limit of the prescription is exhausted"
+                : "Fills would exceed the total quantity prescribed",
+            Detail,
+            evidence.ToEvidence());
     }
+
+    /// <summary>Whether a fill of the same prescription before <paramref name="index"/> has the same fill number.</summary>
+    private static bool HasEarlierFill(RecordList<DispenseEntry> dispenses, int index, PrescriptionEntry target)
+    {
+        var fillNumber = dispenses[index].FillNumber;
+        for (var i = 0; i < index; i++)
+        {
+            if (dispenses[i].FillNumber == fillNumber && RuleContext.IsOf(dispenses[i], target))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Detail(Excess e)
+    {
+        var refills = e.TooManyRefills
+            ? string.Create(InvariantCulture, $"This would be refill {e.Refill} where {e.AllowedRefills} are allowed ({e.RefillsAuthorized} authorised, policy limit {e.MaxRefills})")
+            : null;
+        var quantity = e.OverQuantity
+            ? string.Create(InvariantCulture, $"{e.DispensedMg:0.##} mg already dispensed plus {e.RequestedMg:0.##} mg requested exceeds the {e.AuthorizedMg:0.##} mg prescribed including refills")
+            : null;
+        return refills is not null && quantity is not null ? $"{refills}; and {quantity}." : $"{refills ?? quantity}.";
+    }
+
+    private readonly record struct Excess(
+        bool TooManyRefills,
+        int Refill,
+        int AllowedRefills,
+        int RefillsAuthorized,
+        int MaxRefills,
+        bool OverQuantity,
+        double DispensedMg,
+        double RequestedMg,
+        double AuthorizedMg);
 }

@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -31,9 +31,12 @@ public sealed class RefillTooEarlyRule : IRule
             return null;
         }
 
-        return new RuleHit(
-            Invariant($"Refill requested {early.TotalDays:0.#} days before the previous supply runs out"),
-            Invariant($"The last fill's {daysSupply:0.##}-day supply lasts until {supplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {early.TotalDays:0.##} days from now; refills are allowed at most {maxDaysEarly:0.##} days early."),
-            [RuleContext.Evidence(target), RuleContext.Evidence(latest)]);
+        return RuleHit.Deferred(
+            new Earliness(early.TotalDays, daysSupply, supplyEnd, maxDaysEarly),
+            static e => string.Create(InvariantCulture, $"Refill requested {e.DaysEarly:0.#} days before the previous supply runs out"),
+            static e => string.Create(InvariantCulture, $"The last fill's {e.DaysSupply:0.##}-day supply lasts until {e.SupplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {e.DaysEarly:0.##} days from now; refills are allowed at most {e.MaxDaysEarly:0.##} days early."),
+            context.EvidenceOf(RuleContext.Evidence(target), RuleContext.Evidence(latest)));
     }
+
+    private readonly record struct Earliness(double DaysEarly, double DaysSupply, DateTimeOffset SupplyEnd, double MaxDaysEarly);
 }

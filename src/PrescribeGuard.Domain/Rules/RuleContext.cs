@@ -1,3 +1,4 @@
+using System.Buffers;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
@@ -8,13 +9,13 @@ namespace PrescribeGuard.Domain.Rules;
 /// The check, the patient's history and the queries over it that several rules share.
 /// Records dated after <see cref="Now"/> (beyond the clock-skew tolerance) are invisible, so a dry
 /// run "as of" a past date sees the history as it stood then. The shared queries are computed once per evaluation (the evaluator
-/// runs every rule over the same context), without LINQ, because this is the guard's hot path.
+/// runs every rule over the same context), without LINQ, because this is the guard's hot path; the
+/// history comes as <see cref="RecordList{T}"/> so that the rules' loops allocate no enumerators.
 /// </summary>
-public sealed class RuleContext
+public sealed class RuleContext : IDisposable
 {
+    // Rented from the shared pool and given back by Dispose: one slot per prescription, per check.
     private DispenseEntry?[]? _latestDispenses;
-    private EncounterEntry[]? _inPersonEvaluations;
-    private EncounterEntry[]? _supervisedAdministrations;
     private ProviderWindow? _providerWindow;
 
     public RuleContext(PrescriptionCheck check, PatientHistory history, GuardPolicy policy)
@@ -22,10 +23,10 @@ public sealed class RuleContext
         Check = check;
         Policy = policy;
         Now = check.EvaluatedAt;
-        Prescriptions = VisibleAt(history.Prescriptions, Now, static p => p.IssuedAt);
-        Dispenses = VisibleAt(history.Dispenses, Now, static d => d.DispensedAt);
-        Encounters = VisibleAt(history.Encounters, Now, static e => e.OccurredAt);
-        PendingReservations = PendingAt(history.Reservations, Now);
+        Prescriptions = new(VisibleAt(history.Prescriptions, Now, static p => p.IssuedAt));
+        Dispenses = new(VisibleAt(history.Dispenses, Now, static d => d.DispensedAt));
+        Encounters = new(VisibleAt(history.Encounters, Now, static e => e.OccurredAt));
+        PendingReservations = new(PendingAt(history.Reservations, Now));
         RefillTarget = check.RefillOfPrescriptionId is { } refillOf ? FindPrescription(check.PlatformId, refillOf) : null;
     }
 
@@ -35,14 +36,14 @@ public sealed class RuleContext
 
     public DateTimeOffset Now { get; }
 
-    public IReadOnlyList<PrescriptionEntry> Prescriptions { get; }
+    public RecordList<PrescriptionEntry> Prescriptions { get; }
 
-    public IReadOnlyList<DispenseEntry> Dispenses { get; }
+    public RecordList<DispenseEntry> Dispenses { get; }
 
-    public IReadOnlyList<EncounterEntry> Encounters { get; }
+    public RecordList<EncounterEntry> Encounters { get; }
 
     /// <summary>Reservations neither confirmed, released nor expired at <see cref="Now"/>.</summary>
-    public IReadOnlyList<ReservationEntry> PendingReservations { get; }
+    public RecordList<ReservationEntry> PendingReservations { get; }
 
     /// <summary>The prescription a refill check is about, when it is on record.</summary>
     public PrescriptionEntry? RefillTarget { get; }
@@ -53,17 +54,6 @@ public sealed class RuleContext
     public bool IsVisible(DateTimeOffset at) => at <= Now + ClockSkew.Tolerance;
 
     public bool IsHomeUse => Check.Medication.IsHomeUse;
-
-    public IEnumerable<DispenseEntry> DispensesOf(PrescriptionEntry prescription)
-    {
-        foreach (var dispense in Dispenses)
-        {
-            if (IsOf(dispense, prescription))
-            {
-                yield return dispense;
-            }
-        }
-    }
 
     public static bool IsOf(DispenseEntry dispense, PrescriptionEntry prescription) =>
         dispense.PrescriptionId == prescription.PrescriptionId && dispense.PlatformId == prescription.PlatformId;
@@ -115,22 +105,36 @@ public sealed class RuleContext
         prescription.PlatformId == RefillTarget.PlatformId &&
         prescription.PrescriptionId == RefillTarget.PrescriptionId;
 
-    public IReadOnlyList<EncounterEntry> InPersonEvaluations =>
-        _inPersonEvaluations ??= EncountersOf(EncounterKind.InPersonEvaluation);
+    public EncounterKindList InPersonEvaluations => new(Encounters, EncounterKind.InPersonEvaluation);
 
-    public IReadOnlyList<EncounterEntry> SupervisedAdministrations =>
-        _supervisedAdministrations ??= EncountersOf(EncounterKind.SupervisedAdministration);
+    public EncounterKindList SupervisedAdministrations => new(Encounters, EncounterKind.SupervisedAdministration);
 
     /// <summary>The providers of the window, shared by the two multiple-provider rules (same window, computed once).</summary>
     internal ProviderWindow ProviderWindowOf(TimeSpan window)
     {
-        var cached = _providerWindow;
-        if (cached is not null && cached.Window == window)
+        if (_providerWindow is { } cached && cached.Window == window)
         {
             return cached;
         }
 
-        return _providerWindow = ProviderWindow.Of(this, window);
+        var computed = ProviderWindow.Of(this, window);
+        _providerWindow = computed;
+        return computed;
+    }
+
+    /// <summary>A collector of the caller's own evidence ids for a hit; dispose it when the hit is made.</summary>
+    public CallerEvidence.Collector CollectEvidence() => CallerEvidence.Collector.Rent(Check.PlatformId);
+
+    /// <summary>The caller's own ids among <paramref name="references"/>.</summary>
+    public CallerEvidence EvidenceOf(params ReadOnlySpan<EvidenceRef> references)
+    {
+        using var evidence = CollectEvidence();
+        foreach (var reference in references)
+        {
+            evidence.Add(reference);
+        }
+
+        return evidence.ToEvidence();
     }
 
     public static EvidenceRef Evidence(PrescriptionEntry p) => new(p.PlatformId, p.PrescriptionId);
@@ -191,10 +195,21 @@ public sealed class RuleContext
         return pending.Count == reservations.Count ? reservations : pending;
     }
 
+    /// <summary>Gives the pooled buffer back; the evaluator disposes the context when its rules have run.</summary>
+    public void Dispose()
+    {
+        if (_latestDispenses is { Length: > 0 } rented)
+        {
+            _latestDispenses = null;
+            ArrayPool<DispenseEntry?>.Shared.Return(rented, clearArray: true);
+        }
+    }
+
     private DispenseEntry?[] ComputeLatestDispenses()
     {
-        var latest = new DispenseEntry?[Prescriptions.Count];
-        for (var i = 0; i < latest.Length; i++)
+        // Rented (and possibly longer than needed): only the first Prescriptions.Count slots are read.
+        var latest = Prescriptions.Count == 0 ? [] : ArrayPool<DispenseEntry?>.Shared.Rent(Prescriptions.Count);
+        for (var i = 0; i < Prescriptions.Count; i++)
         {
             latest[i] = LatestOf(Prescriptions[i]);
         }
@@ -214,34 +229,5 @@ public sealed class RuleContext
         }
 
         return latest;
-    }
-
-    private EncounterEntry[] EncountersOf(EncounterKind kind)
-    {
-        var count = 0;
-        foreach (var encounter in Encounters)
-        {
-            if (encounter.Kind == kind)
-            {
-                count++;
-            }
-        }
-
-        if (count == 0)
-        {
-            return [];
-        }
-
-        var result = new EncounterEntry[count];
-        var at = 0;
-        foreach (var encounter in Encounters)
-        {
-            if (encounter.Kind == kind)
-            {
-                result[at++] = encounter;
-            }
-        }
-
-        return result;
     }
 }

@@ -1,6 +1,6 @@
 using PrescribeGuard.Domain.Policy;
 using PrescribeGuard.Domain.Prescribing;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -26,13 +26,23 @@ public sealed class SessionFrequencyRule : IRule
         if (medication.Setting == AdministrationSetting.ClinicAdministered)
         {
             var since = context.Now - settings.Days(WindowDays);
-            var recent = context.SupervisedAdministrations.Where(e => e.OccurredAt > since).ToArray();
-            var sessions = recent.Length + 1;
-            return sessions > maxSessions
-                ? new RuleHit(
-                    Invariant($"{sessions} administrations within {windowDays:0.##} days, above {maxSessions}"),
-                    Invariant($"{recent.Length} supervised administration(s) in the last {windowDays:0.##} days plus this one make {sessions}; at most {maxSessions} are expected."),
-                    recent.Select(RuleContext.Evidence).ToArray())
+            using var evidence = context.CollectEvidence();
+            var recent = 0;
+            foreach (var administration in context.SupervisedAdministrations)
+            {
+                if (administration.OccurredAt > since)
+                {
+                    recent++;
+                    evidence.Add(RuleContext.Evidence(administration));
+                }
+            }
+
+            return recent + 1 > maxSessions
+                ? RuleHit.Deferred(
+                    new Sessions(recent, windowDays, maxSessions),
+                    static s => string.Create(InvariantCulture, $"{s.Recent + 1} administrations within {s.WindowDays:0.##} days, above {s.MaxSessions}"),
+                    static s => string.Create(InvariantCulture, $"{s.Recent} supervised administration(s) in the last {s.WindowDays:0.##} days plus this one make {s.Recent + 1}; at most {s.MaxSessions} are expected."),
+                    evidence.ToEvidence())
                 : null;
         }
 
@@ -44,9 +54,14 @@ public sealed class SessionFrequencyRule : IRule
 
         var planned = medication.TotalMg / medication.DoseMg / medication.DaysSupply * windowDays;
         return planned > maxSessions + Tolerance
-            ? RuleHit.Of(
-                Invariant($"Home regimen plans {planned:0.#} sessions per {windowDays:0.##} days, above {maxSessions}"),
-                Invariant($"{medication.TotalMg:0.##} mg in {medication.DoseMg:0.##} mg doses over {medication.DaysSupply} days is {planned:0.##} sessions per {windowDays:0.##} days; at most {maxSessions} are expected."))
+            ? RuleHit.Deferred(
+                new Regimen(planned, windowDays, maxSessions, medication.TotalMg, medication.DoseMg, medication.DaysSupply),
+                static r => string.Create(InvariantCulture, $"Home regimen plans {r.Planned:0.#} sessions per {r.WindowDays:0.##} days, above {r.MaxSessions}"),
+                static r => string.Create(InvariantCulture, $"{r.TotalMg:0.##} mg in {r.DoseMg:0.##} mg doses over {r.DaysSupply} days is {r.Planned:0.##} sessions per {r.WindowDays:0.##} days; at most {r.MaxSessions} are expected."))
             : null;
     }
+
+    private readonly record struct Sessions(int Recent, double WindowDays, int MaxSessions);
+
+    private readonly record struct Regimen(double Planned, double WindowDays, int MaxSessions, double TotalMg, double DoseMg, int DaysSupply);
 }

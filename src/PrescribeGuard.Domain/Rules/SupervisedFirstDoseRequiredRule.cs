@@ -10,7 +10,7 @@ public sealed class SupervisedFirstDoseRequiredRule : IRule
     public IReadOnlyList<RuleParameter> Parameters { get; } = [];
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings) =>
-        context.IsHomeUse && context.SupervisedAdministrations.Count == 0
+        context.IsHomeUse && context.SupervisedAdministrations.IsEmpty
             ? RuleHit.Of(
                 "Home-use regimen with no supervised administration on record",
                 "No supervised, monitored administration of the patient is on record on any platform; a first dose under observation is expected before home use.")

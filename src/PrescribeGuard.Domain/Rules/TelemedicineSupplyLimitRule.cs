@@ -1,5 +1,5 @@
 using PrescribeGuard.Domain.Policy;
-using static System.FormattableString;
+using static System.Globalization.CultureInfo;
 
 namespace PrescribeGuard.Domain.Rules;
 
@@ -14,7 +14,7 @@ public sealed class TelemedicineSupplyLimitRule : IRule
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
-        if (!context.Check.IsTelemedicine || context.InPersonEvaluations.Count > 0)
+        if (!context.Check.IsTelemedicine || !context.InPersonEvaluations.IsEmpty)
         {
             return null;
         }
@@ -22,9 +22,10 @@ public sealed class TelemedicineSupplyLimitRule : IRule
         var maxDaysSupply = settings.IntParameter(MaxDaysSupply);
         var daysSupply = context.Medication.DaysSupply;
         return daysSupply > maxDaysSupply
-            ? RuleHit.Of(
-                Invariant($"{daysSupply}-day supply by telemedicine before any in-person evaluation"),
-                Invariant($"With no in-person evaluation on record, a telemedicine prescription should cover at most {maxDaysSupply} days; this one covers {daysSupply}."))
+            ? RuleHit.Deferred(
+                (DaysSupply: daysSupply, MaxDaysSupply: maxDaysSupply),
+                static s => string.Create(InvariantCulture, $"{s.DaysSupply}-day supply by telemedicine before any in-person evaluation"),
+                static s => string.Create(InvariantCulture, $"With no in-person evaluation on record, a telemedicine prescription should cover at most {s.MaxDaysSupply} days; this one covers {s.DaysSupply}."))
             : null;
     }
 }
