@@ -132,8 +132,6 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public bool ReadsBeforeWriting => false;
-
     public int AuditChainOf(PatientKey patientKey) => (int)((ulong)LockKey(patientKey) % AuditChains);
 
     // Every instance appends to a chain under the same lock, held to commit. In READ COMMITTED each

@@ -25,14 +25,6 @@ public interface ILedgerDialect
     /// </summary>
     Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Whether a check whose patient is not cached reads the history from a snapshot on a connection
-    /// of its own before its write transaction (kept only if the patient's revision is unchanged
-    /// inside). Worth it where all writes queue on one writer, so the writer does not spend its time
-    /// on reads; not where each write has its own connection and only its patient waits.
-    /// </summary>
-    bool ReadsBeforeWriting { get; }
-
     /// <summary>A read-only transaction that sees one snapshot and never blocks the writer.</summary>
     ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 

@@ -46,14 +46,12 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
 
     public async Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
     {
-        // Decide speculatively, outside the patient's (serialised) transaction, on a history read at
-        // some revision: the cached one, or (where writes queue on one writer) one read from a
-        // snapshot. Inside, that decision is kept only if the ledger's revision is still the same,
-        // i.e. nothing was written for the patient since: then the history it saw is exactly the one
-        // the transaction would read. Otherwise (or when deciding threw) it is decided again inside,
-        // as without the cache. This keeps reads and evaluation off the single SQLite writer.
-        var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken)
-            ?? (dialect.ReadsBeforeWriting ? await DecideOnSnapshotAsync(request, decide, cancellationToken) : null);
+        // Decide speculatively, outside the patient's (serialised) transaction, on the history cached
+        // at some revision. Inside, that decision is kept only if the ledger's revision is still the
+        // same, i.e. nothing was written for the patient since: then the history it saw is exactly
+        // the one the transaction would read. Otherwise (or when deciding threw) it is decided again
+        // inside, as without the cache. This keeps evaluation off the single SQLite writer.
+        var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
         var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
             var (existing, revision) = await FindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
@@ -64,16 +62,17 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                     : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
             }
 
-            // Read once, before the transaction: no cache round trip or snapshot read while the patient is locked.
+            // The cache is read once, before the transaction: no cache round trip while the patient is locked.
+            PatientHistory? cached;
             PatientHistory history;
             DecisionRecord decision;
-            var fromCache = false;
             if (speculative is { } early && early.Revision == revision)
             {
-                (history, decision, fromCache) = (early.History, early.Decision, early.FromCache);
+                (cached, history, decision) = (early.History, early.History, early.Decision);
             }
             else
             {
+                cached = null;
                 history = await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
                 decision = decide(history);
             }
@@ -82,7 +81,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             {
                 revision = await BumpRevisionAsync(connection, transaction, request.PatientKey, cancellationToken);
                 history = history with { Reservations = [.. history.Reservations, reservation] };
-                fromCache = false;
+                cached = null;
             }
 
             // The audit chain's lock is taken last: it is held until the commit.
@@ -90,7 +89,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             await InsertDecisionAsync(connection, transaction, decision, auditHead, cancellationToken);
 
             // A hit that the decision did not change needs no write back.
-            return (new DecideResult(decision, Replayed: false), revision, fromCache ? null : history);
+            return (new DecideResult(decision, Replayed: false), revision, cached is null ? history : null);
         }, cancellationToken);
 
         // Only after the commit: the next check reuses this history without reading the ledger.
@@ -102,36 +101,17 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         return result;
     }
 
-    private async Task<SpeculativeDecision?> DecideOnCachedAsync(
-        PatientKey patientKey, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken) =>
-        await cache.GetLatestAsync(patientKey, cancellationToken) is { } latest
-            ? Speculate(latest.Revision, latest.History, fromCache: true, decide)
-            : null;
-
-    /// <summary>
-    /// The history and its revision from one read snapshot, on a connection of its own; nothing for
-    /// a request already decided (the transaction replays it without deciding).
-    /// </summary>
-    private Task<SpeculativeDecision?> DecideOnSnapshotAsync(
-        DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken) =>
-        InReadAsync(async connection =>
-        {
-            await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
-            var (existing, revision) = await FindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
-            if (existing is not null)
-            {
-                return null;
-            }
-
-            var history = await ReadHistoryAsync(connection, transaction, request.PatientKey, cancellationToken);
-            return Speculate(revision, history, fromCache: false, decide);
-        }, cancellationToken);
-
-    private static SpeculativeDecision? Speculate(long revision, PatientHistory history, bool fromCache, Func<PatientHistory, DecisionRecord> decide)
+    private async Task<(long Revision, PatientHistory History, DecisionRecord Decision)?> DecideOnCachedAsync(
+        PatientKey patientKey, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
     {
+        if (await cache.GetLatestAsync(patientKey, cancellationToken) is not { } latest)
+        {
+            return null;
+        }
+
         try
         {
-            return new SpeculativeDecision(revision, history, decide(history), fromCache);
+            return (latest.Revision, latest.History, decide(latest.History));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -139,9 +119,6 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             return null;
         }
     }
-
-    /// <summary>A decision made before the patient's transaction on the history at <see cref="Revision"/>.</summary>
-    private sealed record SpeculativeDecision(long Revision, PatientHistory History, DecisionRecord Decision, bool FromCache);
 
     public Task<DecisionRecord?> GetDecisionAsync(string decisionId, CancellationToken cancellationToken) =>
         InReadAsync(connection => FindDecisionAsync(connection, null, decisionId, cancellationToken), cancellationToken);

@@ -84,8 +84,6 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _writer.WriteAsync(work, cancellationToken);
 
-    public bool ReadsBeforeWriting => true;
-
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
