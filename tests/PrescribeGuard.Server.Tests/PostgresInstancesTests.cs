@@ -173,6 +173,58 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
         Assert.Contains("ConnectionStrings:Ledger", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Health_from_published_results_answers_without_pinging_the_ledger()
+    {
+        var server = await PostgresServer.StartNewAsync();
+        try
+        {
+            var settings = Settings(await server.CreateDatabaseAsync());
+            settings["Observability:HealthFromPublishedResults"] = "true";
+            settings["Observability:HealthPublishSeconds"] = "600";
+            await using var guard = await GuardServer.StartAsync(settings: settings);
+            var health = new Grpc.Health.V1.Health.HealthClient(guard.Channel);
+            using var http = new HttpClient { BaseAddress = guard.MetricsAddress };
+            var first = await WaitForServingAsync(health);
+
+            await server.StopAsync();
+
+            // The probe answers from the one publication (the next is ten minutes away); /readyz,
+            // which always runs its checks, sees the ledger gone.
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, first);
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    /// <summary>The first publication comes a second after start; until then the service has no status.</summary>
+    private static async Task<Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus> WaitForServingAsync(Grpc.Health.V1.Health.HealthClient health)
+    {
+        var status = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Unknown;
+        for (var attempt = 0; attempt < 100 && status != Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving; attempt++)
+        {
+            try
+            {
+                status = (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.NotFound)
+            {
+                // Not published yet.
+            }
+
+            if (status != Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        return status;
+    }
+
     private static Dictionary<string, string?> Settings(string connectionString) => new()
     {
         ["Ledger:Provider"] = "postgres",

@@ -17,6 +17,14 @@ public sealed class ObservabilityOptions
     /// <summary>How often the health checks run to update prescribeguard_dependency_up.</summary>
     public int HealthPublishSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// When true, grpc.health.v1.Health/Check answers from the results last published (every
+    /// <see cref="HealthPublishSeconds"/>) instead of pinging the ledger and cache on every call: for
+    /// load balancers that probe many times a second, and for measuring a bare gRPC call. Off by
+    /// default, so a probe sees a dependency failure at once.
+    /// </summary>
+    public bool HealthFromPublishedResults { get; set; }
+
     /// <summary>How often reservations this instance created are checked for expiry.</summary>
     public int ReservationSweepSeconds { get; set; } = 15;
 

@@ -53,6 +53,9 @@ public static class GuardServices
             health.AddCheck<RedisCacheHealthCheck>("redis-cache", failureStatus: HealthStatus.Degraded);
         }
 
+        services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(options => options.UseHealthChecksCache =
+            configuration.GetValue<bool>($"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.HealthFromPublishedResults)}"));
+
         return services;
     }
 }
