@@ -29,6 +29,8 @@ public sealed class InProcessGuard : IAsyncDisposable
         {
             ["Kestrel:Endpoints:Grpc:Url"] = "http://127.0.0.1:0",
             ["Kestrel:Endpoints:Grpc:Protocols"] = "Http2",
+            // Any free port: a guard already running on this machine holds the default 9464.
+            ["Kestrel:Endpoints:Metrics:Url"] = "http://127.0.0.1:0",
             ["Guard:DataDirectory"] = options.DataDirectory!,
             ["Guard:PatientKeySecret"] = options.Secret,
             ["Logging:LogLevel:Default"] = "Warning",
