@@ -11,6 +11,8 @@ namespace PrescribeGuard.LoadTest;
 /// </summary>
 public static class PostgresSeedMarker
 {
+    private const string BenchSeedTable = "CREATE TABLE IF NOT EXISTS bench_seed (patients BIGINT NOT NULL, seeded_at BIGINT NOT NULL);";
+
     public static async Task<DateTimeOffset?> ReadAsync(string connectionString, int patients)
     {
         await using var connection = await OpenAsync(connectionString);
@@ -30,7 +32,7 @@ public static class PostgresSeedMarker
         await using var connection = await OpenAsync(connectionString);
         await using var transaction = await connection.BeginTransactionAsync();
         await using var write = new NpgsqlCommand(
-            "CREATE TABLE IF NOT EXISTS bench_seed (patients BIGINT NOT NULL, seeded_at BIGINT NOT NULL); DELETE FROM bench_seed; " +
+            BenchSeedTable + " DELETE FROM bench_seed; " +
             "INSERT INTO bench_seed (patients, seeded_at) VALUES (@patients, @seeded_at)",
             connection,
             transaction);
@@ -42,8 +44,9 @@ public static class PostgresSeedMarker
 
     /// <summary>
     /// Drops every table of the connection's schema (ledger, decisions, audit chain, marker), so the
-    /// guard's migration starts over. Tables of anything but a guard ledger are left alone: this
-    /// refuses a database that has tables but no ledger_schema.
+    /// guard's migration starts over, and leaves an empty bench_seed table behind to say this database
+    /// belongs to the benchmark. Only an empty database or one with bench_seed is wiped: a guard ledger
+    /// the benchmark did not create (a real one, pointed at by mistake) is refused.
     /// </summary>
     public static async Task WipeAsync(string connectionString)
     {
@@ -58,21 +61,23 @@ public static class PostgresSeedMarker
             }
         }
 
-        if (tables.Count == 0)
-        {
-            return;
-        }
-
-        if (!tables.Contains("ledger_schema"))
+        if (tables.Count > 0 && !tables.Contains("bench_seed"))
         {
             throw new InvalidOperationException(
-                $"{connection.Database} has tables but no ledger_schema, so it is not a guard ledger: not wiping it (point --connection at a bench database)");
+                $"{connection.Database} has tables but no bench_seed, so the benchmark did not create it: not wiping it " +
+                "(point --connection at an empty database)");
         }
 
-        await using var drop = new NpgsqlCommand(
-            "DROP TABLE " + string.Join(", ", tables.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")) + " CASCADE",
-            connection);
-        await drop.ExecuteNonQueryAsync();
+        if (tables.Count > 0)
+        {
+            await using var drop = new NpgsqlCommand(
+                "DROP TABLE " + string.Join(", ", tables.Select(t => "\"" + t.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"")) + " CASCADE",
+                connection);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        await using var claim = new NpgsqlCommand(BenchSeedTable, connection);
+        await claim.ExecuteNonQueryAsync();
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(string connectionString)

@@ -98,6 +98,50 @@ public sealed class PostgresDialectTests
     }
 
     [Fact]
+    public async Task Audit_chains_stay_intact_on_a_server_whose_default_isolation_is_repeatable_read()
+    {
+        // Two instances append to one chain concurrently. The head of a chain is read after its lock,
+        // and must be the last committed link whatever isolation the server defaults to (the ledger
+        // asks for READ COMMITTED itself), or two appends would take the same link number.
+        var server = await PostgresServer.StartNewAsync();
+        try
+        {
+            var connectionString = await server.CreateDatabaseAsync();
+            var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+            await using (var admin = new NpgsqlConnection(connectionString))
+            {
+                await admin.OpenAsync();
+                await using var alter = new NpgsqlCommand($"ALTER DATABASE \"{database}\" SET default_transaction_isolation = 'repeatable read'", admin);
+                await alter.ExecuteNonQueryAsync();
+            }
+
+            await using var first = new PostgresDialect(connectionString);
+            await using var second = new PostgresDialect(connectionString);
+            var ledgers = new[] { new SqlGuardLedger(first, new NoHistoryCache()), new SqlGuardLedger(second, new NoHistoryCache()) };
+            await ledgers[0].MigrateAsync(CancellationToken.None);
+
+            // Four patients on one chain: their checks run in parallel (different patient locks) and
+            // meet on the chain's lock.
+            var chain = first.AuditChainOf(NewPatient());
+            var patients = Enumerable.Range(0, 1000).Select(_ => NewPatient()).Where(p => first.AuditChainOf(p) == chain).Take(4).ToArray();
+            Assert.Equal(4, patients.Length);
+            await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+            {
+                var request = Request(patients[i % patients.Length]);
+                await ledgers[i % 2].DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None);
+            })));
+
+            var verification = await ledgers[1].VerifyAuditAsync(CancellationToken.None);
+            Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
+            Assert.Equal(64, verification.LinksVerified);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_server_fails_within_the_connect_timeout()
     {
         var port = FreePort.Next();

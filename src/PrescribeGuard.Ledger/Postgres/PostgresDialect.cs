@@ -31,7 +31,8 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
         _onStateChange = OnStateChange;
-        Migrations = LedgerSchema.Migrations("BIGINT", "DOUBLE PRECISION", "BYTEA");
+        Migrations = LedgerSchema.Migrations(
+            "BIGINT", "DOUBLE PRECISION", "BYTEA", lockAuditChain: "LOCK TABLE audit_chain IN ACCESS EXCLUSIVE MODE;");
     }
 
     public string Name => "postgres";
@@ -117,7 +118,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public async Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // READ COMMITTED whatever the server's default: each statement must see what committed before
+        // it started, or the audit head read after its chain's lock could be stale.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
         await LockPatientAsync(connection, transaction, patientKey, cancellationToken);
         var result = await work(connection, transaction);
         await transaction.CommitAsync(cancellationToken);

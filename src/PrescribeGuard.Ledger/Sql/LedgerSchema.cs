@@ -102,9 +102,12 @@ internal static class LedgerSchema
     /// <summary>
     /// Several audit chains instead of one: a link belongs to the chain of its patient, so appends
     /// for different patients need not queue on one lock (see <see cref="ILedgerDialect.AuditChainOf"/>).
-    /// The links written before stay chain 0, unchanged.
+    /// The links written before stay chain 0, unchanged. {LOCK_AUDIT_CHAIN} keeps a guard of the
+    /// previous version from appending between the copy and the drop (its link would be lost);
+    /// such guards must be stopped for this upgrade, since they cannot write the new table.
     /// </summary>
     private const string Version3 = """
+        {LOCK_AUDIT_CHAIN}
         CREATE TABLE audit_chain_v3 (
             chain {INT} NOT NULL,
             seq {INT} NOT NULL,
@@ -121,7 +124,9 @@ internal static class LedgerSchema
         ALTER TABLE audit_chain_v3 RENAME TO audit_chain;
         """;
 
-    public static IReadOnlyList<string> Migrations(string integer, string real, string blob) =>
+    /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until
+    /// commit, ending with ';' (empty where the migration's transaction already excludes them).</param>
+    public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain) =>
     [
         Version1
             .Replace("{MEDICATION:NOT NULL}", Expand(string.Empty, "NOT NULL"), StringComparison.Ordinal)
@@ -131,7 +136,7 @@ internal static class LedgerSchema
             .Replace("{REAL}", real, StringComparison.Ordinal)
             .Replace("{BLOB}", blob, StringComparison.Ordinal),
         Version2.Replace("{INT}", integer, StringComparison.Ordinal),
-        Version3.Replace("{INT}", integer, StringComparison.Ordinal),
+        Version3.Replace("{INT}", integer, StringComparison.Ordinal).Replace("{LOCK_AUDIT_CHAIN}", lockAuditChain, StringComparison.Ordinal),
     ];
 
     private static string Expand(string prefix, string nullability) =>

@@ -31,7 +31,10 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             var version = Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
             for (var next = version; next < dialect.Migrations.Count; next++)
             {
-                await connection.Command(transaction, dialect.Migrations[next]).ExecuteNonQueryAsync(cancellationToken);
+                // A migration that copies a table may run far longer than any check may: no command timeout.
+                var migration = connection.Command(transaction, dialect.Migrations[next]);
+                migration.CommandTimeout = 0;
+                await migration.ExecuteNonQueryAsync(cancellationToken);
                 await connection.Command(transaction, "INSERT INTO ledger_schema (version) VALUES (@version)")
                     .With("@version", next + 1)
                     .ExecuteNonQueryAsync(cancellationToken);

@@ -38,7 +38,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             DefaultTimeout = 5,
         }.ToString();
         _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
-        Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB");
+        // BEGIN IMMEDIATE already excludes every other writer of the file.
+        Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
         _writer = new SqliteGroupCommitWriter(OpenWriter);
         _checkpointer = new SqliteCheckpointer(_writerConnectionString, () => _writer.Commits);
     }
