@@ -139,9 +139,7 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 
     // Every instance appends to a chain under the same lock, held to commit. In READ COMMITTED each
     // statement takes a new snapshot, so the head read after this statement is the committed one.
-    public string? LockAuditChainSql => "SELECT pg_advisory_xact_lock(@audit_chain_lock)";
-
-    public long AuditChainLockKey(int chain) => AuditChainLockKeys[chain];
+    public (string Sql, long Key)? LockAuditChain(int chain) => ("SELECT pg_advisory_xact_lock(@audit_chain_lock)", AuditChainLockKeys[chain]);
 
     public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

@@ -36,14 +36,11 @@ public interface ILedgerDialect
     int AuditChainOf(PatientKey patientKey);
 
     /// <summary>
-    /// A statement that takes a chain's lock until the transaction ends, given the chain's key
-    /// (<see cref="AuditChainLockKey"/>) as the parameter <c>@audit_chain_lock</c>; null where writes
-    /// are serial anyway. It is sent in the same round trip as, and just before, the statement that
-    /// reads the chain's head.
+    /// A statement that takes the chain's lock until the transaction ends, with the key it expects as
+    /// the parameter <c>@audit_chain_lock</c>; null where writes are serial anyway. It is sent in the
+    /// same round trip as, and just before, the statement that reads the chain's head.
     /// </summary>
-    string? LockAuditChainSql { get; }
-
-    long AuditChainLockKey(int chain);
+    (string Sql, long Key)? LockAuditChain(int chain);
 
     bool IsDuplicateKey(DbException exception);
 

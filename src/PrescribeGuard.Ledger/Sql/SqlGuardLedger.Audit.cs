@@ -29,17 +29,17 @@ public sealed partial class SqlGuardLedger
     private async Task<AuditHead> LockAuditHeadAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
     {
         var chain = dialect.AuditChainOf(patientKey);
-        var lockSql = dialect.LockAuditChainSql;
-        var command = connection.Command(transaction, lockSql is null ? AuditHeadSql : lockSql + ";\n" + AuditHeadSql).With("@chain", chain);
-        if (lockSql is not null)
+        var chainLock = dialect.LockAuditChain(chain);
+        var command = connection.Command(transaction, chainLock is { } locking ? locking.Sql + ";\n" + AuditHeadSql : AuditHeadSql).With("@chain", chain);
+        if (chainLock is { } lockWith)
         {
-            command.With("@audit_chain_lock", dialect.AuditChainLockKey(chain));
+            command.With("@audit_chain_lock", lockWith.Key);
         }
 
         await using (command)
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            if (lockSql is not null)
+            if (chainLock is not null)
             {
                 await reader.NextResultAsync(cancellationToken);
             }

@@ -88,9 +88,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
-    public string? LockAuditChainSql => null;
-
-    public long AuditChainLockKey(int chain) => chain;
+    public (string Sql, long Key)? LockAuditChain(int chain) => null;
 
     // A deferred transaction reads a WAL snapshot without taking the write lock (BEGIN IMMEDIATE would).
     public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
