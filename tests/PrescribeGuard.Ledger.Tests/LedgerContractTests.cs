@@ -52,6 +52,9 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         }
     }
 
+    /// <summary>The store's plan for <paramref name="sql"/>, as text (index scans preferred where the store lets a test say so).</summary>
+    protected abstract Task<string> QueryPlanAsync(string sql);
+
     /// <summary>Dialects disposed after the test.</summary>
     protected async Task<IReadOnlyList<ILedgerDialect>> NewStoreAsync(int instances)
     {
@@ -353,6 +356,14 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         Assert.Equal(record.Payload, audited.Payload);
         AssertSameDecision(record, audited);
         Assert.Null(await Ledger.GetDecisionAsync(NewId("dec"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Pending_reservations_are_read_through_the_index_of_pending_decisions_only()
+    {
+        var plan = await QueryPlanAsync(SqlGuardLedger.PendingReservationsSql.Replace("@patient_key", "'a-patient'", StringComparison.Ordinal));
+
+        Assert.Contains("ix_decisions_pending", plan, StringComparison.Ordinal);
     }
 
     [Fact]

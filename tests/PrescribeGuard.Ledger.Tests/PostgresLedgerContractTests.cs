@@ -18,6 +18,23 @@ public sealed class PostgresLedgerContractTests(PostgresLedgerContractTests.Stor
         return [.. Enumerable.Range(0, instances).Select(_ => new PostgresDialect(connectionString))];
     }
 
+    // Tables here are tiny, so a sequential scan would win on cost: switch it off to see which index can serve.
+    protected override async Task<string> QueryPlanAsync(string sql)
+    {
+        await using var connection = await store.Dialect.OpenAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await connection.Command(transaction, "SET LOCAL enable_seqscan = off").ExecuteNonQueryAsync();
+        await using var command = connection.Command(transaction, "EXPLAIN " + sql);
+        await using var reader = await command.ExecuteReaderAsync();
+        var plan = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', plan);
+    }
+
     [Fact]
     public async Task Fifty_concurrent_decisions_over_two_instances_reserve_exactly_once()
     {

@@ -124,6 +124,18 @@ internal static class LedgerSchema
         ALTER TABLE audit_chain_v3 RENAME TO audit_chain;
         """;
 
+    /// <summary>
+    /// The pending-reservation index holds pending decisions only. Most checks are dry runs or
+    /// refills and never reserve, yet each of them wrote a leaf of the old index at a random place
+    /// (keys are patient hashes): a page of WAL and of checkpoint per check. History reads ask for
+    /// pending ones by a literal state (see SqlGuardLedger.History), which both engines match
+    /// against the index's WHERE, and in evaluated_at order, which the index now gives.
+    /// </summary>
+    private const string Version4 = """
+        DROP INDEX ix_decisions_pending;
+        CREATE INDEX ix_decisions_pending ON decisions (patient_key, evaluated_at) WHERE reservation_state = 1;
+        """;
+
     /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until
     /// commit, ending with ';' (empty where the migration's transaction already excludes them).</param>
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain) =>
@@ -137,6 +149,7 @@ internal static class LedgerSchema
             .Replace("{BLOB}", blob, StringComparison.Ordinal),
         Version2.Replace("{INT}", integer, StringComparison.Ordinal),
         Version3.Replace("{INT}", integer, StringComparison.Ordinal).Replace("{LOCK_AUDIT_CHAIN}", lockAuditChain, StringComparison.Ordinal),
+        Version4,
     ];
 
     private static string Expand(string prefix, string nullability) =>

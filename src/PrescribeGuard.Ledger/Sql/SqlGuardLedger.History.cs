@@ -8,6 +8,15 @@ namespace PrescribeGuard.Ledger.Sql;
 
 public sealed partial class SqlGuardLedger
 {
+    /// <summary>
+    /// The state is a literal, not a parameter: only then can either engine match the query to the
+    /// partial index ix_decisions_pending (WHERE reservation_state = 1; a test holds the two together).
+    /// </summary>
+    internal static readonly string PendingReservationsSql =
+        "SELECT platform_id, decision_id, reservation_prescriber_npi, evaluated_at, reservation_expires_at, " + MedicationColumns.List("res_") +
+        " FROM decisions WHERE patient_key = @patient_key AND reservation_state = " + (int)ReservationState.Pending +
+        " ORDER BY evaluated_at";
+
     /// <summary>The four parts of a history, as one command: one round trip to a server ledger.</summary>
     private static readonly string HistorySql =
         "SELECT platform_id, prescription_id, prescriber_npi, issued_at, imported, " + MedicationColumns.List(string.Empty) +
@@ -17,9 +26,7 @@ public sealed partial class SqlGuardLedger
         "SELECT platform_id, encounter_id, clinician_npi, kind, occurred_at, location_state, monitoring_minutes, " +
         "bp_systolic, bp_diastolic, bp_measured_at, " + MedicationColumns.List("med_") +
         " FROM encounters WHERE patient_key = @patient_key ORDER BY occurred_at;\n" +
-        "SELECT platform_id, decision_id, reservation_prescriber_npi, evaluated_at, reservation_expires_at, " + MedicationColumns.List("res_") +
-        " FROM decisions WHERE patient_key = @patient_key AND reservation_state = " + (int)ReservationState.Pending +
-        " ORDER BY evaluated_at";
+        PendingReservationsSql;
 
     private static async Task<PatientHistory> ReadHistoryAsync(
         DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)

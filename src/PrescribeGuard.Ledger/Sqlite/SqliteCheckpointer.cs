@@ -7,23 +7,40 @@ namespace PrescribeGuard.Ledger.Sqlite;
 /// a commit never stops to copy the WAL into the database file (and fsync it) while checks wait;
 /// instead this runs PRAGMA wal_checkpoint(PASSIVE) on its own connection every
 /// <see cref="Interval"/> when something was committed since the last one. PASSIVE checkpoints do
-/// not block the writer or readers; the WAL is reused from its start once a checkpoint caught up.
+/// not block the writer or readers.
 /// </summary>
+/// <remarks>
+/// SQLite reuses the WAL from its start only when a write transaction begins with every frame
+/// already copied, which a checkpoint running beside a busy writer never sees: under sustained load
+/// the WAL grew by every commit (hundreds of MB in a minute), so each commit appended to new file
+/// blocks (allocation, journaled metadata in its fsync) and lookups searched an ever larger WAL
+/// index. So once the WAL holds <see cref="DefaultRestartFrames"/> frames, the writer itself, between two
+/// batches, copies what the last background checkpoint left (<see cref="AfterBatch"/>), and its next
+/// transaction starts the WAL over. The background checkpoints keep that remainder, and the pause,
+/// short.
+/// </remarks>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
+    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>About 16 MiB of 4 KiB pages: large enough that the writer pauses rarely.</summary>
+    public const long DefaultRestartFrames = 4096;
+
+    private const string CheckpointSql = "PRAGMA wal_checkpoint(PASSIVE);";
 
     private readonly string _connectionString;
-    private readonly Func<long> _commits;
+    private readonly long _restartFrames;
     private readonly Timer _timer;
     private SqliteConnection? _connection;
+    private long _batches;
     private long _checkpointedAt;
+    private long _walFrames;
     private int _running;
 
-    public SqliteCheckpointer(string connectionString, Func<long> commits)
+    public SqliteCheckpointer(string connectionString, long restartFrames)
     {
         _connectionString = connectionString;
-        _commits = commits;
+        _restartFrames = restartFrames;
         _timer = new Timer(_ => Run(), null, Interval, Interval);
     }
 
@@ -35,6 +52,46 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         _connection = null;
     }
 
+    /// <summary>
+    /// Called by the writer after each batch, outside any transaction: notes the commit for the next
+    /// background checkpoint and, once the WAL is long, copies its remainder into the database so that
+    /// the writer's next transaction starts the WAL over. Nothing else writes meanwhile, so this
+    /// checkpoint can finish; failing, it is tried again after the next batch.
+    /// </summary>
+    public void AfterBatch(SqliteConnection writer)
+    {
+        Interlocked.Increment(ref _batches);
+        if (Volatile.Read(ref _walFrames) < _restartFrames)
+        {
+            return;
+        }
+
+        try
+        {
+            // All copied: the writer's next transaction starts the WAL over, unless a reader still
+            // reads from it; then the WAL stays long and this runs again after the next batch.
+            if (Checkpoint(writer) is var (frames, copied))
+            {
+                Volatile.Write(ref _walFrames, copied == frames ? 0 : frames);
+            }
+        }
+        catch (SqliteException)
+        {
+            // The background checkpoint holds the checkpoint lock, or the file is busy: next batch.
+        }
+    }
+
+    /// <summary>Runs a PASSIVE checkpoint: the frames in the WAL and how many are copied, or null if it was busy.</summary>
+    private static (long Frames, long Copied)? Checkpoint(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = CheckpointSql;
+        using var reader = command.ExecuteReader();
+
+        // One row: busy (1 if it could not run), frames in the WAL, frames copied into the database.
+        return reader.Read() && reader.GetInt64(0) == 0 ? (reader.GetInt64(1), reader.GetInt64(2)) : null;
+    }
+
     private void Run()
     {
         if (Interlocked.Exchange(ref _running, 1) == 1)
@@ -44,8 +101,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
         try
         {
-            var commits = _commits();
-            if (commits == _checkpointedAt)
+            var batches = Interlocked.Read(ref _batches);
+            if (batches == _checkpointedAt)
             {
                 return;
             }
@@ -56,10 +113,18 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 _connection.Open();
             }
 
-            using var command = _connection.CreateCommand();
-            command.CommandText = "PRAGMA busy_timeout=1000; PRAGMA wal_checkpoint(PASSIVE);";
-            command.ExecuteNonQuery();
-            _checkpointedAt = commits;
+            using (var timeout = _connection.CreateCommand())
+            {
+                timeout.CommandText = "PRAGMA busy_timeout=1000;";
+                timeout.ExecuteNonQuery();
+            }
+
+            if (Checkpoint(_connection) is var (frames, _))
+            {
+                Volatile.Write(ref _walFrames, frames);
+            }
+
+            _checkpointedAt = batches;
         }
         catch (SqliteException)
         {

@@ -16,6 +16,11 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 {
     private const string ConnectionPragmas = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;";
 
+    // The writer reads index pages on every unit (look-ups, inserts) and histories on cache misses.
+    // SQLite's default 2 MiB cache made most of them a pread from the OS page cache; the writer is
+    // the only connection that changes the file, so its cache stays valid between transactions.
+    private const string WriterPragmas = "PRAGMA cache_size=-65536;";
+
     private readonly string _connectionString;
     private readonly string _writerConnectionString;
     private readonly SqliteGroupCommitWriter _writer;
@@ -27,6 +32,12 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     private int _disposed;
 
     public SqliteDialect(string databasePath)
+        : this(databasePath, SqliteCheckpointer.DefaultRestartFrames)
+    {
+    }
+
+    /// <param name="walRestartFrames">WAL length (frames) at which the writer catches the checkpoint up (tests use a short one).</param>
+    internal SqliteDialect(string databasePath, long walRestartFrames)
     {
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
@@ -40,8 +51,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
-        _writer = new SqliteGroupCommitWriter(OpenWriter);
-        _checkpointer = new SqliteCheckpointer(_writerConnectionString, () => _writer.Commits);
+        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames);
+        _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch);
     }
 
     public string DatabasePath { get; }
@@ -120,7 +131,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             connection.Open();
             using var pragmas = connection.CreateCommand();
             // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
-            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas;
+            pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas + WriterPragmas;
             pragmas.ExecuteNonQuery();
             return connection;
         }

@@ -31,6 +31,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private const string ReleaseSavepointSql = "RELEASE SAVEPOINT unit";
 
     private readonly Func<SqliteWriterConnection> _connect;
+    private readonly Action<SqliteWriterConnection> _betweenBatches;
     private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions
     {
         SingleReader = true,
@@ -39,16 +40,15 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private readonly Task _loop;
     private SqliteWriterConnection? _connection;
-    private long _commits;
 
-    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect)
+    /// <param name="betweenBatches">Runs on the writer connection after each batch's callers are
+    /// completed and before the next batch, outside any transaction (WAL upkeep).</param>
+    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect, Action<SqliteWriterConnection> betweenBatches)
     {
         _connect = connect;
+        _betweenBatches = betweenBatches;
         _loop = Task.Run(RunAsync);
     }
-
-    /// <summary>Transactions committed so far.</summary>
-    public long Commits => Interlocked.Read(ref _commits);
 
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -171,7 +171,6 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             if (succeeded > 0)
             {
                 transaction.Commit();
-                Interlocked.Increment(ref _commits);
             }
             else if (savepoints)
             {
@@ -195,6 +194,8 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         {
             unit.Complete();
         }
+
+        _betweenBatches(connection);
     }
 
     private static GuardException Lost(Exception ex) =>
