@@ -1,4 +1,7 @@
 using Microsoft.Data.Sqlite;
+using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.History;
+using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Sql;
 using PrescribeGuard.Ledger.Sqlite;
@@ -57,6 +60,80 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         // limit plus what is committed between two background checkpoints (≈4 MB here).
         var wal = new FileInfo(path + "-wal").Length;
         Assert.True(wal < 8 * 1024 * 1024, $"WAL {wal} B");
+    }
+
+    [Fact]
+    public async Task A_decision_and_a_read_that_saw_it_are_answered_only_once_the_wal_is_synced()
+    {
+        await using var dialect = new SqliteDialect(store.NewDatabasePath());
+        var ledger = await MigratedWithOneDecisionAsync(dialect);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        dialect.SyncGate = () => gate.Task;
+        var patient = NewPatient();
+        var request = Request(patient);
+
+        var deciding = ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        Task<PatientHistory> reading;
+        try
+        {
+            // Committed, so a reader sees it, but not yet synced: neither is answered.
+            while (await DecisionsOfAsync(dialect, patient) == 0)
+            {
+                await Task.Delay(10);
+            }
+
+            reading = ledger.LoadHistoryAsync(patient, CancellationToken.None);
+            await Task.Delay(200);
+            Assert.False(deciding.IsCompleted);
+            Assert.False(reading.IsCompleted);
+        }
+        finally
+        {
+            // Also on failure: the dialect's disposal waits for the held sync.
+            gate.TrySetResult();
+        }
+
+        var decided = await deciding;
+        var history = await reading;
+        Assert.NotNull(decided.Decision.Reservation);
+        Assert.Equal(decided.Decision.DecisionId, Assert.Single(history.Reservations).DecisionId);
+    }
+
+    [Fact]
+    public async Task After_a_failed_sync_the_ledger_refuses_writes_and_reads_instead_of_guessing_what_is_durable()
+    {
+        await using var dialect = new SqliteDialect(store.NewDatabasePath());
+        var ledger = await MigratedWithOneDecisionAsync(dialect);
+        dialect.SyncGate = () => Task.FromException(new IOException("the disk went away"));
+        var request = Request(NewPatient());
+
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () =>
+            ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None));
+
+        dialect.SyncGate = null;
+        var next = Request(NewPatient());
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () =>
+            ledger.DecideAsync(next, _ => Decision(next, Now, reserve: false), CancellationToken.None));
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () =>
+            ledger.LoadHistoryAsync(request.PatientKey, CancellationToken.None));
+    }
+
+    /// <summary>Past the first commit of the writer's connection, which SQLite syncs itself.</summary>
+    private static async Task<SqlGuardLedger> MigratedWithOneDecisionAsync(SqliteDialect dialect)
+    {
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var request = Request(NewPatient());
+        await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None);
+        return ledger;
+    }
+
+    private static async Task<long> DecisionsOfAsync(SqliteDialect dialect, PatientKey patient)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var command = connection.Command(null, "SELECT COUNT(*) FROM decisions WHERE patient_key = @patient_key")
+            .With("@patient_key", patient.Value);
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>A temporary folder holding the class's SQLite files, deleted afterwards.</summary>

@@ -141,6 +141,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     // statement takes a new snapshot, so the head read after this statement is the committed one.
     public (string Sql, long Key)? LockAuditChain(int chain) => ("SELECT pg_advisory_xact_lock(@audit_chain_lock)", AuditChainLockKeys[chain]);
 
+    // A commit returns once durable (synchronous_commit=on).
+    public ValueTask WaitDurableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 

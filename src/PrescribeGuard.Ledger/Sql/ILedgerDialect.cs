@@ -25,6 +25,13 @@ public interface ILedgerDialect
     /// </summary>
     Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Completes once everything committed before the call is durable. A store whose commits return
+    /// only when durable completes at once; one that syncs after committing (SQLite's pipelined
+    /// group commit) waits for that sync, so a read never answers with a write a crash could undo.
+    /// </summary>
+    ValueTask WaitDurableAsync(CancellationToken cancellationToken);
+
     /// <summary>A read-only transaction that sees one snapshot and never blocks the writer.</summary>
     ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 

@@ -197,8 +197,14 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     {
         try
         {
-            await using var connection = await dialect.OpenAsync(cancellationToken);
-            return await work(connection);
+            T result;
+            await using (var connection = await dialect.OpenAsync(cancellationToken))
+            {
+                result = await work(connection);
+            }
+
+            await dialect.WaitDurableAsync(cancellationToken);
+            return result;
         }
         catch (DbException ex) when (dialect.IsUnavailable(ex))
         {

@@ -24,6 +24,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     private readonly string _connectionString;
     private readonly string _writerConnectionString;
     private readonly SqliteGroupCommitWriter _writer;
+    private readonly SqliteWalSyncer _syncer;
     private readonly SqliteCheckpointer _checkpointer;
 
     // Pooled connections keep their sqlite3 handle: the per-connection PRAGMAs run once per handle.
@@ -52,7 +53,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
         _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames);
-        _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch);
+        _syncer = new SqliteWalSyncer(DatabasePath);
+        _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer);
     }
 
     public string DatabasePath { get; }
@@ -96,6 +98,16 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _writer.WriteAsync(work, cancellationToken);
 
+    /// <summary>Writes are answered only once synced; a read waits for the commits it may have seen.</summary>
+    public ValueTask WaitDurableAsync(CancellationToken cancellationToken) => _syncer.WaitDurableAsync(cancellationToken);
+
+    /// <summary>Tests hold the syncer's next fsync back with this.</summary>
+    internal Func<Task>? SyncGate
+    {
+        get => _syncer.Gate;
+        set => _syncer.Gate = value;
+    }
+
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
@@ -119,6 +131,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             await _writer.DisposeAsync();
+            await _syncer.DisposeAsync();
             await _checkpointer.DisposeAsync();
         }
     }

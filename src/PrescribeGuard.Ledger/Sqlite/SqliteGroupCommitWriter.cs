@@ -10,15 +10,18 @@ namespace PrescribeGuard.Ledger.Sqlite;
 /// Group commit for the embedded ledger. SQLite has one writer per file, so every write unit is
 /// queued here and one loop runs them, in arrival order, on one long-lived connection: it takes all
 /// the units queued while the previous batch was committing, runs each in its own SAVEPOINT of one
-/// transaction, commits once (one fsync with synchronous=FULL), and only then completes each unit's
-/// task. A unit that throws rolls back to its savepoint and fails alone; the others commit. A
+/// transaction and commits once. The commit's fsync is left to <see cref="SqliteWalSyncer"/>, which
+/// completes each unit's task only once its batch is on disk, while this loop already runs the next
+/// batch. A unit that throws rolls back to its savepoint and fails alone; the others commit. A
 /// failure that loses the transaction (or the commit itself) fails every unit of the batch, none of
 /// which is then durable.
 /// </summary>
 /// <remarks>
 /// Units run strictly one after another and each sees the writes of the units before it, so checks
 /// for one patient stay serialised exactly as with one transaction per check; callers resume only
-/// after the commit, so whatever they do next (cache writes) follows the durable write.
+/// after their batch is durable, so whatever they do next (cache writes) follows the durable write.
+/// A unit may read a previous batch's writes before that batch is synced, but its own answer waits
+/// for its own batch's fsync, which covers the earlier one too.
 /// </remarks>
 internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 {
@@ -30,8 +33,14 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private const string RollbackToSavepointSql = "ROLLBACK TO SAVEPOINT unit";
     private const string ReleaseSavepointSql = "RELEASE SAVEPOINT unit";
 
+    // From the second commit of a connection on: the WAL is synced by the syncer, not by the commit.
+    // The first commit stays FULL because SQLite syncs the WAL's directory entry with a new WAL's
+    // first fsync, which only its own sync does.
+    private const string PipelinedSyncSql = "PRAGMA synchronous=NORMAL";
+
     private readonly Func<SqliteWriterConnection> _connect;
     private readonly Action<SqliteWriterConnection> _betweenBatches;
+    private readonly SqliteWalSyncer _syncer;
     private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions
     {
         SingleReader = true,
@@ -40,13 +49,16 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private readonly Task _loop;
     private SqliteWriterConnection? _connection;
+    private int _connectionGeneration;
+    private bool _pipelined;
 
     /// <param name="betweenBatches">Runs on the writer connection after each batch's callers are
     /// completed and before the next batch, outside any transaction (WAL upkeep).</param>
-    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect, Action<SqliteWriterConnection> betweenBatches)
+    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect, Action<SqliteWriterConnection> betweenBatches, SqliteWalSyncer syncer)
     {
         _connect = connect;
         _betweenBatches = betweenBatches;
+        _syncer = syncer;
         _loop = Task.Run(RunAsync);
     }
 
@@ -110,11 +122,17 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private async Task RunBatchAsync(List<WriteUnit> batch)
     {
+        if (_syncer.Failure is { } notDurable)
+        {
+            FailAll(batch, Lost(notDurable));
+            return;
+        }
+
         SqliteWriterConnection connection;
         SqliteTransaction transaction;
         try
         {
-            connection = _connection ??= _connect();
+            connection = _connection ?? OpenConnection();
             transaction = connection.BeginTransaction(); // BEGIN IMMEDIATE: waits (busy_timeout) for other processes' writers
         }
         catch (Exception ex)
@@ -190,18 +208,50 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             transaction.Dispose();
         }
 
-        foreach (var unit in batch)
+        if (succeeded > 0)
         {
-            unit.Complete();
+            var committed = batch.ToArray();
+            _syncer.Committed(_connectionGeneration, failure => CompleteAll(committed, failure));
+            if (!_pipelined)
+            {
+                Execute(connection, null, PipelinedSyncSql);
+                _pipelined = true;
+            }
+        }
+        else
+        {
+            CompleteAll(batch, null);
         }
 
         _betweenBatches(connection);
     }
 
+    private SqliteWriterConnection OpenConnection()
+    {
+        var connection = _connect();
+        _connection = connection;
+        _connectionGeneration++;
+        _pipelined = false;
+        return connection;
+    }
+
+    private static void CompleteAll(IReadOnlyList<WriteUnit> units, Exception? failure)
+    {
+        foreach (var unit in units)
+        {
+            if (failure is not null)
+            {
+                unit.Failed ??= failure;
+            }
+
+            unit.Complete();
+        }
+    }
+
     private static GuardException Lost(Exception ex) =>
         GuardException.Unavailable("LEDGER_UNAVAILABLE", "the ledger transaction was lost; nothing of this call was recorded: " + ex.Message, ex);
 
-    private static void Execute(SqliteWriterConnection connection, SqliteTransaction transaction, string sql) =>
+    private static void Execute(SqliteWriterConnection connection, SqliteTransaction? transaction, string sql) =>
         connection.Command(transaction, sql).ExecuteNonQuery();
 
     private static void TryRollback(SqliteTransaction transaction)
