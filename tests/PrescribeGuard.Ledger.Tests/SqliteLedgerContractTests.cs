@@ -116,6 +116,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
             ledger.DecideAsync(next, _ => Decision(next, Now, reserve: false), CancellationToken.None));
         await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () =>
             ledger.LoadHistoryAsync(request.PatientKey, CancellationToken.None));
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () => ledger.PingAsync(CancellationToken.None)); // health turns unhealthy
     }
 
     /// <summary>Past the first commit of the writer's connection, which SQLite syncs itself.</summary>
