@@ -129,11 +129,13 @@ internal static class LedgerSchema
     /// refills and never reserve, yet each of them wrote a leaf of the old index at a random place
     /// (keys are patient hashes): a page of WAL and of checkpoint per check. History reads ask for
     /// pending ones by a literal state (see SqlGuardLedger.History), which both engines match
-    /// against the index's WHERE, and in evaluated_at order, which the index now gives.
+    /// against the index's WHERE, and in evaluated_at order, which the index now gives. The new
+    /// index is built before the old one is dropped, so on PostgreSQL reads go on during the build
+    /// (writes to decisions wait for it); SQLite cannot rename an index, hence the new name.
     /// </summary>
     private const string Version4 = """
+        CREATE INDEX ix_decisions_pending_only ON decisions (patient_key, evaluated_at) WHERE reservation_state = 1;
         DROP INDEX ix_decisions_pending;
-        CREATE INDEX ix_decisions_pending ON decisions (patient_key, evaluated_at) WHERE reservation_state = 1;
         """;
 
     /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until

@@ -10,7 +10,7 @@ public sealed partial class SqlGuardLedger
 {
     /// <summary>
     /// The state is a literal, not a parameter: only then can either engine match the query to the
-    /// partial index ix_decisions_pending (WHERE reservation_state = 1; a test holds the two together).
+    /// partial index ix_decisions_pending_only (WHERE reservation_state = 1; a test holds the two together).
     /// </summary>
     internal static readonly string PendingReservationsSql =
         "SELECT platform_id, decision_id, reservation_prescriber_npi, evaluated_at, reservation_expires_at, " + MedicationColumns.List("res_") +

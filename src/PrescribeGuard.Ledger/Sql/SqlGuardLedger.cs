@@ -44,8 +44,9 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }, cancellationToken);
     }
 
+    // Reads nothing of the ledger, so it need not wait for anything to be durable.
     public Task PingAsync(CancellationToken cancellationToken) =>
-        InReadAsync(connection => connection.Command(null, "SELECT 1").ExecuteScalarAsync(cancellationToken), cancellationToken);
+        InReadAsync(connection => connection.Command(null, "SELECT 1").ExecuteScalarAsync(cancellationToken), cancellationToken, durable: false);
 
     public async Task<DecideResult> DecideAsync(DecideRequest request, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
     {
@@ -193,7 +194,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }
     }
 
-    private async Task<T> InReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken)
+    private async Task<T> InReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool durable = true)
     {
         try
         {
@@ -203,7 +204,11 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 result = await work(connection);
             }
 
-            await dialect.WaitDurableAsync(cancellationToken);
+            if (durable)
+            {
+                await dialect.WaitDurableAsync(cancellationToken);
+            }
+
             return result;
         }
         catch (DbException ex) when (dialect.IsUnavailable(ex))

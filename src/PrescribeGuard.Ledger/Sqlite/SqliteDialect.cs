@@ -6,11 +6,11 @@ using PrescribeGuard.Ledger.Sql;
 namespace PrescribeGuard.Ledger.Sqlite;
 
 /// <summary>
-/// The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so a committed decision
-/// survives a power loss. SQLite has a single writer per file, so every write goes through one
-/// in-process writer (<see cref="SqliteGroupCommitWriter"/>) that commits the writes queued together
-/// in one transaction and one fsync, before any of them is answered. Reads use pooled connections
-/// (WAL readers do not wait for the writer).
+/// The embedded ledger: one SQLite file in WAL mode. SQLite has a single writer per file, so every
+/// write goes through one in-process writer (<see cref="SqliteGroupCommitWriter"/>) that commits the
+/// writes queued together in one transaction; <see cref="SqliteWalSyncer"/> fsyncs the WAL before
+/// any of them is answered, so an answered write survives a power loss. Reads use pooled connections
+/// (WAL readers do not wait for the writer) and wait for an fsync of what they read.
 /// </summary>
 public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposable
 {
@@ -53,7 +53,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
         _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames);
-        _syncer = new SqliteWalSyncer(DatabasePath);
+        _syncer = new SqliteWalSyncer();
         _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer);
     }
 
@@ -65,6 +65,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        _syncer.ThrowIfBroken();
         var connection = new SqliteConnection(_connectionString);
         try
         {
@@ -80,6 +81,12 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
                 await using var pragmas = connection.Command(null, ConnectionPragmas);
                 await pragmas.ExecuteNonQueryAsync(cancellationToken);
                 _configured.AddOrUpdate(connection.Handle!, this);
+            }
+
+            // Before the writer has a connection, reads sync the WAL this one found.
+            if (!_syncer.HasWalFile && SqliteWalFile.Of(connection) is { } wal)
+            {
+                _syncer.UseIfNone(wal);
             }
 
             return connection;
@@ -98,8 +105,11 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
         _writer.WriteAsync(work, cancellationToken);
 
-    /// <summary>Writes are answered only once synced; a read waits for the commits it may have seen.</summary>
+    /// <summary>Writes are answered only once synced; a read asks for an fsync of what it may have seen.</summary>
     public ValueTask WaitDurableAsync(CancellationToken cancellationToken) => _syncer.WaitDurableAsync(cancellationToken);
+
+    /// <summary>The WAL file reads sync; tests check it is the real one.</summary>
+    internal string? SyncedWalPath => _syncer.CurrentWalPath;
 
     /// <summary>Tests hold the syncer's next fsync back with this.</summary>
     internal Func<Task>? SyncGate

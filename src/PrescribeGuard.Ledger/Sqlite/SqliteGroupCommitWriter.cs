@@ -49,7 +49,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     private readonly Task _loop;
     private SqliteWriterConnection? _connection;
-    private int _connectionGeneration;
+    private SqliteWalFile? _wal;
     private bool _pipelined;
 
     /// <param name="betweenBatches">Runs on the writer connection after each batch's callers are
@@ -208,29 +208,47 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             transaction.Dispose();
         }
 
-        if (succeeded > 0)
+        // Answered after the next fsync even when nothing committed: a unit's error (a reused id, a
+        // reservation already confirmed) may rest on an earlier batch that is not yet synced.
+        var units = batch.ToArray();
+        _syncer.AfterBatch(_wal!, failure => CompleteAll(units, failure));
+        try
         {
-            var committed = batch.ToArray();
-            _syncer.Committed(_connectionGeneration, failure => CompleteAll(committed, failure));
-            if (!_pipelined)
+            if (succeeded > 0 && !_pipelined)
             {
                 Execute(connection, null, PipelinedSyncSql);
                 _pipelined = true;
             }
-        }
-        else
-        {
-            CompleteAll(batch, null);
-        }
 
-        _betweenBatches(connection);
+            _betweenBatches(connection);
+        }
+        catch (Exception)
+        {
+            // Upkeep after the batch failed, not the batch (handed over, it is answered as synced):
+            // start again on a new connection.
+            DropConnection();
+        }
     }
 
     private SqliteWriterConnection OpenConnection()
     {
         var connection = _connect();
+        try
+        {
+            // A read makes sure the WAL file exists, so that the handle on it is taken now, while
+            // this connection keeps it from being deleted.
+            Execute(connection, null, "SELECT COUNT(*) FROM sqlite_master");
+            var wal = SqliteWalFile.Of(connection) ?? throw new IOException("the ledger's database has no WAL file");
+            _syncer.Use(wal);
+            _wal = wal;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
         _connection = connection;
-        _connectionGeneration++;
         _pipelined = false;
         return connection;
     }

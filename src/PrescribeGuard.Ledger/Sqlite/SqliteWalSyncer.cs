@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.Win32.SafeHandles;
 using PrescribeGuard.Domain.Errors;
 
 namespace PrescribeGuard.Ledger.Sqlite;
@@ -7,149 +6,193 @@ namespace PrescribeGuard.Ledger.Sqlite;
 /// <summary>
 /// Makes the writer's commits durable beside it, so that the writer need not wait for an fsync
 /// before it runs the next batch. The writer commits with synchronous=NORMAL (the WAL frames are
-/// written, not yet synced) and hands the batch over; this loop fsyncs the WAL file once for every
-/// batch committed so far and only then completes their callers. An fsync covers everything
+/// written, not yet synced) and hands every batch over; this loop fsyncs the WAL file once for all
+/// the batches handed over so far and only then answers their callers. An fsync covers everything
 /// written to the file before it began, so a batch is answered only once it, and every batch
 /// before it, is on disk: the guarantee of synchronous=FULL, with the writer's statements for the
-/// next batch overlapping the previous batch's fsync. Reads outside the writer wait for the same
-/// point (<see cref="WaitDurableAsync"/>), so nothing a crash could still take back is answered.
+/// next batch overlapping the previous batch's fsync. Batches whose units all failed are answered
+/// the same way, since a unit's error may rest on an earlier batch's writes.
 /// </summary>
 /// <remarks>
-/// Only the WAL file is opened here, never the database or its -shm file: SQLite's POSIX locks
-/// live on those, and closing another descriptor of a locked file would drop them. A failed fsync
-/// leaves it unknown what reached the disk (the kernel may have dropped the pages), so the ledger
-/// then refuses every later write and read until restarted, as PostgreSQL does.
+/// A read outside the writer asks for an fsync of its own after it has read
+/// (<see cref="WaitDurableAsync"/>): whatever it saw, committed by this process or another one on
+/// the same file, was then in the WAL file (or already checkpointed, which syncs the WAL first), so
+/// it is durable before the read answers. Concurrent requests share one fsync. A failed fsync leaves
+/// it unknown what reached the disk (the kernel may have dropped the pages), so the ledger then
+/// refuses every later write and read until restarted, as PostgreSQL does.
 /// </remarks>
 internal sealed class SqliteWalSyncer : IAsyncDisposable
 {
-    private readonly string _walPath;
-    private readonly Channel<CommittedBatch> _committed = Channel.CreateUnbounded<CommittedBatch>(new UnboundedChannelOptions
+    private readonly Channel<SyncRequest> _requests = Channel.CreateUnbounded<SyncRequest>(new UnboundedChannelOptions
     {
         SingleReader = true,
-        SingleWriter = true,
         AllowSynchronousContinuations = false,
     });
 
     private readonly Task _loop;
-    private readonly List<CommittedBatch> _pending = [];
-    private SafeFileHandle? _wal;
-    private int _walGeneration = -1;
-    private long _committedBatches;
-    private long _durableBatches;
-    private TaskCompletionSource _nextSync = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<SyncRequest> _pending = [];
+    private readonly List<SqliteWalFile> _toSync = [];
+    private readonly List<SqliteWalFile> _retired = [];
+    private SqliteWalFile? _current;
     private volatile Exception? _failure;
 
-    public SqliteWalSyncer(string databasePath)
-    {
-        _walPath = databasePath + "-wal";
-        _loop = Task.Run(RunAsync);
-    }
+    public SqliteWalSyncer() => _loop = Task.Run(RunAsync);
 
     /// <summary>Waited for before each fsync when set; tests use it to hold a sync back.</summary>
     internal Func<Task>? Gate { get; set; }
 
+    /// <summary>The WAL file synced for reads; tests check it is the real one.</summary>
+    internal string? CurrentWalPath => Volatile.Read(ref _current)?.Path;
+
     /// <summary>Set once an fsync failed: the ledger can no longer say what is durable.</summary>
     public Exception? Failure => _failure;
 
-    /// <summary>
-    /// The writer committed a batch on the connection of <paramref name="connectionGeneration"/>;
-    /// <paramref name="complete"/> answers its callers (with the error when it cannot be made durable).
-    /// </summary>
-    public void Committed(int connectionGeneration, Action<Exception?> complete)
+    public bool HasWalFile => Volatile.Read(ref _current) is not null;
+
+    /// <summary>A WAL file a reader found before the writer had a connection; kept only if there is none yet.</summary>
+    public void UseIfNone(SqliteWalFile wal)
     {
-        var batch = new CommittedBatch(Interlocked.Increment(ref _committedBatches), connectionGeneration, complete);
-        if (!_committed.Writer.TryWrite(batch))
+        if (Interlocked.CompareExchange(ref _current, wal, null) is not null)
+        {
+            wal.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The WAL file of the writer's new connection; from now on reads sync it. The previous one is
+    /// closed after the batches handed over before this call (the only ones that name it) are synced.
+    /// </summary>
+    public void Use(SqliteWalFile wal)
+    {
+        var previous = Interlocked.Exchange(ref _current, wal);
+        if (previous is not null && !_requests.Writer.TryWrite(new SyncRequest(null, null, previous)))
+        {
+            previous.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The writer ran a batch on the connection writing <paramref name="wal"/> (committed or rolled
+    /// back); <paramref name="complete"/> answers its callers once it is durable, or with the error.
+    /// </summary>
+    public void AfterBatch(SqliteWalFile wal, Action<Exception?> complete)
+    {
+        if (!_requests.Writer.TryWrite(new SyncRequest(wal, complete, null)))
         {
             complete(NotDurable(new ObjectDisposedException(nameof(SqliteWalSyncer))));
         }
     }
 
-    /// <summary>Completes once every batch committed before the call is durable.</summary>
+    /// <summary>Completes once everything the caller has read is durable.</summary>
     public async ValueTask WaitDurableAsync(CancellationToken cancellationToken)
     {
-        var target = Interlocked.Read(ref _committedBatches);
-        while (Interlocked.Read(ref _durableBatches) < target)
+        ThrowIfBroken();
+        var synced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var request = new SyncRequest(null, failure =>
         {
-            if (_failure is { } failure)
+            if (failure is null)
             {
-                throw NotDurable(failure);
+                synced.TrySetResult();
             }
-
-            // Read the signal before checking again: a sync that ends in between has already
-            // advanced the durable count, and one that ends later completes this signal.
-            var next = Volatile.Read(ref _nextSync);
-            if (Interlocked.Read(ref _durableBatches) >= target)
+            else
             {
-                break;
+                synced.TrySetException(failure);
             }
+        }, null);
+        if (!_requests.Writer.TryWrite(request))
+        {
+            throw NotDurable(new ObjectDisposedException(nameof(SqliteWalSyncer)));
+        }
 
-            await next.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await synced.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void ThrowIfBroken()
+    {
+        if (_failure is { } failure)
+        {
+            throw NotDurable(failure);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        // Batches already handed over are still synced and answered.
-        _committed.Writer.TryComplete();
+        // Requests already made are still synced and answered.
+        _requests.Writer.TryComplete();
         await _loop.ConfigureAwait(false);
-        _wal?.Dispose();
-        _wal = null;
+        Interlocked.Exchange(ref _current, null)?.Dispose();
     }
 
     private async Task RunAsync()
     {
-        while (await _committed.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await _requests.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (_committed.Reader.TryRead(out var batch))
+            while (_requests.Reader.TryRead(out var request))
             {
-                _pending.Add(batch);
+                _pending.Add(request);
             }
 
-            var failure = _failure;
-            if (failure is null)
+            try
             {
-                try
-                {
-                    if (Gate is { } gate)
-                    {
-                        await gate().ConfigureAwait(false);
-                    }
-
-                    RandomAccess.FlushToDisk(WalHandle(_pending[^1].ConnectionGeneration));
-                    Interlocked.Exchange(ref _durableBatches, _pending[^1].Sequence);
-                }
-                catch (Exception ex)
-                {
-                    _failure = failure = ex;
-                }
+                await SyncPendingAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // Whatever went wrong, no caller may be left waiting, nor told its write is durable.
+                _failure ??= ex;
             }
 
-            var signal = Interlocked.Exchange(ref _nextSync, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            signal.TrySetResult();
-            foreach (var batch in _pending)
+            foreach (var request in _pending)
             {
-                batch.Complete(failure is null ? null : NotDurable(failure));
+                request.Complete?.Invoke(_failure is { } failure ? NotDurable(failure) : null);
             }
 
             _pending.Clear();
+            foreach (var wal in _retired)
+            {
+                wal.Dispose();
+            }
+
+            _retired.Clear();
         }
     }
 
-    /// <summary>
-    /// The WAL file as the writer's current connection uses it. A new writer connection may follow
-    /// a WAL that SQLite deleted and created again (when the last connection closed), so the file is
-    /// opened again for each connection.
-    /// </summary>
-    private SafeFileHandle WalHandle(int connectionGeneration)
+    private async Task SyncPendingAsync()
     {
-        if (_wal is null || _walGeneration != connectionGeneration)
+        // The files written by the batches handed over (one, unless the writer reconnected) and,
+        // for reads, the current one.
+        _toSync.Clear();
+        foreach (var request in _pending)
         {
-            _wal?.Dispose();
-            _wal = File.OpenHandle(_walPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            _walGeneration = connectionGeneration;
+            if (request.Wal is { } wal && !_toSync.Contains(wal))
+            {
+                _toSync.Add(wal);
+            }
+            else if (request.Retired is { } retired)
+            {
+                _retired.Add(retired);
+            }
         }
 
-        return _wal;
+        if (Volatile.Read(ref _current) is { } current && !_toSync.Contains(current))
+        {
+            _toSync.Add(current);
+        }
+
+        if (_failure is not null)
+        {
+            return;
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate().ConfigureAwait(false);
+        }
+
+        foreach (var wal in _toSync)
+        {
+            wal.Sync();
+        }
     }
 
     private static GuardException NotDurable(Exception ex) =>
@@ -158,5 +201,6 @@ internal sealed class SqliteWalSyncer : IAsyncDisposable
             "the ledger could not make its writes durable; restart the guard after checking its disk: " + ex.Message,
             ex);
 
-    private sealed record CommittedBatch(long Sequence, int ConnectionGeneration, Action<Exception?> Complete);
+    /// <summary>A batch (its WAL and callers), a read (callers only), or a WAL file to close after this round.</summary>
+    private sealed record SyncRequest(SqliteWalFile? Wal, Action<Exception?>? Complete, SqliteWalFile? Retired);
 }
