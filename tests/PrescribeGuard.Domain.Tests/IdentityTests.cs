@@ -19,6 +19,39 @@ public sealed class NameNormalizerTests
     public void Folds_the_ways_a_name_is_typed(string typed, string normalized) =>
         Assert.Equal(normalized, NameNormalizer.Normalize(typed));
 
+    [Fact]
+    public void Gives_what_the_first_definition_gave_for_every_ascii_and_a_sample_of_other_names()
+    {
+        var random = new Random(20261124);
+        var alphabet = Enumerable.Range(0, 128).Select(c => (char)c)
+            .Concat("éÉüßøÅ’‘ＡｚİıǅﬁⅣ①名前\u0301\u00A0".ToCharArray()).ToArray();
+        var names = Enumerable.Range(0, 5_000)
+            .Select(_ => new string([.. Enumerable.Range(0, random.Next(0, 24)).Select(_ => alphabet[random.Next(random.Next(2) == 0 ? 128 : alphabet.Length)])]))
+            .Append("emoji \U0001F600 x")
+            .Append("Ǆemal");
+
+        foreach (var name in names)
+        {
+            var first = NormalizeAsFirstDefined(name);
+            Assert.Equal(first, NameNormalizer.Normalize(name));
+            Assert.Equal(first.Length > 0, NameNormalizer.HasLetters(name));
+        }
+    }
+
+    private static string NormalizeAsFirstDefined(string name)
+    {
+        var builder = new StringBuilder();
+        foreach (var rune in name.Normalize(NormalizationForm.FormKD).EnumerateRunes())
+        {
+            if (Rune.IsLetterOrDigit(rune))
+            {
+                builder.Append(Rune.ToLowerInvariant(rune).ToString());
+            }
+        }
+
+        return builder.ToString();
+    }
+
     [Theory]
     [InlineData("José", true)]
     [InlineData(" -'. ", false)]

@@ -17,16 +17,25 @@ internal static class MedicationColumns
 
     public const int Count = 8;
 
-    public static DbCommand WithMedication(this DbCommand command, string prefix, Medication? medication) =>
-        command
-            .With($"@{prefix}drug_class", medication is null ? null : (long)medication.DrugClass)
-            .With($"@{prefix}compounded", medication?.Compounded)
-            .With($"@{prefix}route", medication is null ? null : (long)medication.Route)
-            .With($"@{prefix}setting", medication is null ? null : (long)medication.Setting)
-            .With($"@{prefix}dose_mg", medication?.DoseMg)
-            .With($"@{prefix}total_mg", medication?.TotalMg)
-            .With($"@{prefix}days_supply", medication?.DaysSupply)
-            .With($"@{prefix}refills_authorized", medication?.RefillsAuthorized);
+    public static DbCommand WithMedication(this DbCommand command, string prefix, Medication? medication)
+    {
+        var names = ParameterNames.GetOrAdd(prefix, NamesOf);
+        return command
+            .With(names[0], medication is null ? null : (long)medication.DrugClass)
+            .With(names[1], medication?.Compounded)
+            .With(names[2], medication is null ? null : (long)medication.Route)
+            .With(names[3], medication is null ? null : (long)medication.Setting)
+            .With(names[4], medication?.DoseMg)
+            .With(names[5], medication?.TotalMg)
+            .With(names[6], medication?.DaysSupply)
+            .With(names[7], medication?.RefillsAuthorized);
+    }
+
+    // A handful of prefixes, each named once rather than eight strings formatted per write.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> ParameterNames = new(StringComparer.Ordinal);
+
+    private static string[] NamesOf(string prefix) =>
+        [.. Parameters(prefix).Split(", ", StringSplitOptions.None)];
 
     public static Medication? ReadMedication(this DbDataReader reader, int first)
     {

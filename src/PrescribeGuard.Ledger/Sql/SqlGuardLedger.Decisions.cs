@@ -17,17 +17,25 @@ public sealed partial class SqlGuardLedger
 
     private const int DecisionMedicationOrdinal = 14;
 
+    // Built once: composing them per call was the largest source of strings a check allocated.
+    private static readonly string InsertDecisionSql =
+        "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
+        "evaluated_at, recorded_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
+        MedicationColumns.List("res_") + ") VALUES (@decision_id, @platform_id, @request_id, @request_fingerprint, @patient_key, @outcome, " +
+        "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
+        "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")" + InsertAuditLinkSql;
+
+    private static readonly string FindDecisionByRequestSql =
+        DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
+        "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key";
+
+    private static readonly string FindDecisionSql = DecisionSelect + " WHERE decision_id = @decision_id";
+
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private static async Task InsertDecisionAsync(
         DbConnection connection, DbTransaction transaction, DecisionRecord decision, AuditHead auditHead, CancellationToken cancellationToken)
     {
-        var sql =
-            "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
-            "evaluated_at, recorded_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
-            MedicationColumns.List("res_") + ") VALUES (@decision_id, @platform_id, @request_id, @request_fingerprint, @patient_key, @outcome, " +
-            "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
-            "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")" + InsertAuditLinkSql;
-        var command = connection.Command(transaction, sql)
+        var command = connection.Command(transaction, InsertDecisionSql)
             .With("@decision_id", decision.DecisionId)
             .With("@platform_id", decision.PlatformId)
             .With("@request_id", decision.RequestId)
@@ -52,10 +60,7 @@ public sealed partial class SqlGuardLedger
     private static async Task<(DecisionRecord? Existing, long Revision)> FindDecisionByRequestAsync(
         DbConnection connection, DbTransaction transaction, DecideRequest request, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(
-                transaction,
-                DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
-                "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key")
+        await using var command = connection.Command(transaction, FindDecisionByRequestSql)
             .With("@platform_id", request.PlatformId)
             .With("@request_id", request.RequestId)
             .With("@patient_key", request.PatientKey.Value);
@@ -69,7 +74,7 @@ public sealed partial class SqlGuardLedger
     private static Task<DecisionRecord?> FindDecisionAsync(
         DbConnection connection, DbTransaction? transaction, string decisionId, CancellationToken cancellationToken)
     {
-        var command = connection.Command(transaction, DecisionSelect + " WHERE decision_id = @decision_id").With("@decision_id", decisionId);
+        var command = connection.Command(transaction, FindDecisionSql).With("@decision_id", decisionId);
         return ReadDecisionAsync(command, cancellationToken);
     }
 
