@@ -69,7 +69,8 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         try
         {
             // All copied: the writer's next transaction starts the WAL over, unless a reader still
-            // reads from it; then the WAL stays long and this runs again after the next batch.
+            // reads from it; then the WAL stays long, the next background checkpoint reports its
+            // length again, and the batch after that catches up once more.
             if (Checkpoint(writer) is var (frames, copied))
             {
                 Volatile.Write(ref _walFrames, copied == frames ? 0 : frames);
