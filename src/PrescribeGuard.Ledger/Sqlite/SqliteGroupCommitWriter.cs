@@ -197,9 +197,12 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // The transaction is lost: nothing of this batch is durable.
+            // The transaction is lost: nothing of this batch is durable. Still answered after a
+            // sync, like any batch whose units ran: a unit may have failed on an unsynced batch.
             TryRollback(transaction);
-            FailAll(batch, Lost(ex));
+            var lost = Lost(ex);
+            var failed = batch.ToArray();
+            _syncer.AfterBatch(_wal!, failure => CompleteAll(failed, failure ?? lost));
             DropConnection();
             return;
         }
@@ -253,6 +256,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Answers every unit: each with its own error if it failed, else with <paramref name="failure"/> if any.</summary>
     private static void CompleteAll(IReadOnlyList<WriteUnit> units, Exception? failure)
     {
         foreach (var unit in units)
