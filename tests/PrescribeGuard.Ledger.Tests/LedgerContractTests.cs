@@ -58,6 +58,19 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     /// <summary>The definition of the index <paramref name="name"/> as the store keeps it, or null if there is none.</summary>
     protected abstract Task<string?> IndexDefinitionAsync(string name);
 
+    /// <summary>The text in <paramref name="column"/> of every row <paramref name="command"/> returns, a line each.</summary>
+    protected static async Task<string> LinesOfAsync(DbCommand command, int column)
+    {
+        await using var reader = await command.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(column));
+        }
+
+        return string.Join('\n', lines);
+    }
+
     /// <summary>Dialects disposed after the test.</summary>
     protected async Task<IReadOnlyList<ILedgerDialect>> NewStoreAsync(int instances)
     {

@@ -25,14 +25,7 @@ public sealed class PostgresLedgerContractTests(PostgresLedgerContractTests.Stor
         await using var transaction = await connection.BeginTransactionAsync();
         await connection.Command(transaction, "SET LOCAL enable_seqscan = off").ExecuteNonQueryAsync();
         await using var command = connection.Command(transaction, "EXPLAIN " + sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var plan = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', plan);
+        return await LinesOfAsync(command, 0);
     }
 
     protected override async Task<string?> IndexDefinitionAsync(string name)

@@ -28,14 +28,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     {
         await using var connection = await store.Dialect.OpenAsync(CancellationToken.None);
         await using var command = connection.Command(null, "EXPLAIN QUERY PLAN " + sql);
-        await using var reader = await command.ExecuteReaderAsync();
-        var plan = new List<string>();
-        while (await reader.ReadAsync())
-        {
-            plan.Add(reader.GetString(3));
-        }
-
-        return string.Join('\n', plan);
+        return await LinesOfAsync(command, 3);
     }
 
     protected override async Task<string?> IndexDefinitionAsync(string name)

@@ -18,7 +18,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 
     // The writer reads index pages on every unit (look-ups, inserts) and histories on cache misses.
     // SQLite's default 2 MiB cache made most of them a pread from the OS page cache; the writer is
-    // the only connection that changes the file, so its cache stays valid between transactions.
+    // normally the only connection that changes the file, so its cache stays valid between
+    // transactions (SQLite drops it when another process wrote).
     private const string WriterPragmas = "PRAGMA cache_size=-65536;";
 
     private readonly string _connectionString;
