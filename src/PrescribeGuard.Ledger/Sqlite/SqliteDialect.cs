@@ -34,12 +34,14 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     private int _disposed;
 
     public SqliteDialect(string databasePath)
-        : this(databasePath, SqliteCheckpointer.DefaultRestartFrames)
+        : this(databasePath, SqliteCheckpointer.DefaultRestartFrames, SqliteCheckpointer.DefaultInterval)
     {
     }
 
-    /// <param name="walRestartFrames">WAL length (frames) at which the writer catches the checkpoint up (tests use a short one).</param>
-    internal SqliteDialect(string databasePath, long walRestartFrames)
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="walRestartFrames">WAL length (frames) at which the writer catches the checkpoint up.</param>
+    /// <param name="checkpointInterval">Between background checkpoints (tests shorten both).</param>
+    internal SqliteDialect(string databasePath, long walRestartFrames, TimeSpan checkpointInterval)
     {
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
@@ -53,7 +55,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
-        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames);
+        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval);
         _syncer = new SqliteWalSyncer();
         _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer);
     }
