@@ -55,8 +55,15 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     /// <summary>The store's plan for <paramref name="sql"/>, as text (index scans preferred where the store lets a test say so).</summary>
     protected abstract Task<string> QueryPlanAsync(string sql);
 
-    /// <summary>The definition of the index <paramref name="name"/> as the store keeps it, or null if there is none.</summary>
-    protected abstract Task<string?> IndexDefinitionAsync(string name);
+    /// <summary>A query for the definition of the index named <c>@name</c> as the store keeps it (no row if there is none).</summary>
+    protected abstract string IndexDefinitionSql { get; }
+
+    private async Task<string?> IndexDefinitionAsync(string name)
+    {
+        await using var connection = await SharedStore.OpenAsync(CancellationToken.None);
+        await using var command = connection.Command(null, IndexDefinitionSql).With("@name", name);
+        return (string?)await command.ExecuteScalarAsync();
+    }
 
     /// <summary>The text in <paramref name="column"/> of every row <paramref name="command"/> returns, a line each.</summary>
     protected static async Task<string> LinesOfAsync(DbCommand command, int column)

@@ -28,12 +28,7 @@ public sealed class PostgresLedgerContractTests(PostgresLedgerContractTests.Stor
         return await LinesOfAsync(command, 0);
     }
 
-    protected override async Task<string?> IndexDefinitionAsync(string name)
-    {
-        await using var connection = await store.Dialect.OpenAsync(CancellationToken.None);
-        await using var command = connection.Command(null, "SELECT indexdef FROM pg_indexes WHERE indexname = @name").With("@name", name);
-        return (string?)await command.ExecuteScalarAsync();
-    }
+    protected override string IndexDefinitionSql => "SELECT indexdef FROM pg_indexes WHERE indexname = @name";
 
     [Fact]
     public async Task Fifty_concurrent_decisions_over_two_instances_reserve_exactly_once()

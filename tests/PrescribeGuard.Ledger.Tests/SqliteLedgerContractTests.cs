@@ -31,12 +31,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         return await LinesOfAsync(command, 3);
     }
 
-    protected override async Task<string?> IndexDefinitionAsync(string name)
-    {
-        await using var connection = await store.Dialect.OpenAsync(CancellationToken.None);
-        await using var command = connection.Command(null, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name").With("@name", name);
-        return (string?)await command.ExecuteScalarAsync();
-    }
+    protected override string IndexDefinitionSql => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name";
 
     [Fact]
     public async Task Under_continuous_writes_the_wal_starts_over_instead_of_growing_with_every_commit()
