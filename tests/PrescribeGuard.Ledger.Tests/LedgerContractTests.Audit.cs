@@ -91,6 +91,43 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task Links_the_store_appends_carry_the_hash_AuditHash_computes_for_any_text_and_follow_their_head()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        // Ids are any text without control characters: accents, CJK, an emoji (a surrogate pair), quotes.
+        var unicodeId = "rx-Zoë-東京-🙂-'\"-" + Guid.NewGuid().ToString("N");
+        var reserving = Request(patient, "req-ü-" + Guid.NewGuid().ToString("N"), "fp-1");
+        var decision = (await ledger.DecideAsync(reserving, _ => Decision(reserving, Now, reserve: true), CancellationToken.None)).Decision;
+        await ledger.RecordPrescriptionAsync(Prescription(patient, unicodeId, Now, decision.DecisionId), Now, CancellationToken.None);
+        var dryRun = Request(patient, "req-2", "fp-2");
+        await ledger.DecideAsync(dryRun, _ => Decision(dryRun, Now, reserve: false), CancellationToken.None);
+
+        var chain = dialect.AuditChainOf(patient);
+        var links = new List<(long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
+        await using (var connection = await dialect.OpenAsync(CancellationToken.None))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain WHERE chain = {chain} ORDER BY seq";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                links.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+            }
+        }
+
+        Assert.Equal([AuditKind.Decision, AuditKind.Prescription, AuditKind.Decision], links.Select(link => link.Kind));
+        Assert.Equal($"{PlatformA}/{unicodeId}", links[1].RecordId);
+        Assert.Equal([1L, 2L, 3L], links.Select(link => link.Seq));
+        Assert.Equal(AuditHash.GenesisOf(chain), links[0].Prev);
+        Assert.All(links.Skip(1).Zip(links), pair => Assert.Equal(pair.Second.Hash, pair.First.Prev));
+        Assert.All(links, link => Assert.Equal(AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev), link.Hash));
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
     public async Task Links_written_before_chains_were_split_stay_chain_zero_and_still_verify()
     {
         var dialect = (await NewStoreAsync(1))[0];

@@ -20,6 +20,12 @@ public static class AuditHash
     /// from one chain to another do not verify; chain 0 keeps the original genesis of the single chain.
     /// </summary>
     public static string GenesisOf(int chain) =>
+        (uint)chain < (uint)KnownGenesis.Length ? KnownGenesis[chain] : ComputeGenesis(chain);
+
+    // Every append names its chain's genesis (for an empty chain): the usual chains are hashed once.
+    private static readonly string[] KnownGenesis = [.. Enumerable.Range(0, 64).Select(ComputeGenesis)];
+
+    private static string ComputeGenesis(int chain) =>
         chain == 0 ? Genesis : Sha256("prescribeguard/audit-chain/" + chain.ToString(CultureInfo.InvariantCulture));
 
     public static string Link(long sequence, string kind, string recordId, string contentHash, string previousHash) =>

@@ -115,13 +115,18 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     }
 
     /// <summary>One transaction per write, in parallel with others; the patient's advisory lock serialises it.</summary>
-    public async Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(
+        PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, bool lockInFirstCommand = false)
     {
         await using var connection = await OpenAsync(cancellationToken);
         // READ COMMITTED whatever the server's default: each statement must see what committed before
         // it started, or the audit head read after its chain's lock could be stale.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted, cancellationToken);
-        await LockPatientAsync(connection, transaction, patientKey, cancellationToken);
+        if (!lockInFirstCommand)
+        {
+            await LockPatientAsync(connection, transaction, patientKey, cancellationToken);
+        }
+
         var result = await work(connection, transaction);
         await transaction.CommitAsync(cancellationToken);
         return result;
@@ -130,16 +135,28 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     /// <summary>Serialises this transaction against every other one for the same patient, on every instance.</summary>
     public async Task LockPatientAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, "SELECT pg_advisory_xact_lock(@lock_key)")
-            .With("@lock_key", LockKey(patientKey));
+        await using var command = connection.Command(transaction, PatientLockSql)
+            .With("@patient_lock", LockKey(patientKey));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    // In READ COMMITTED each statement takes a new snapshot, so the statements sent after this one
+    // in the same command already see whatever the previous holder of the lock committed.
+    public string PatientLockSql => "SELECT pg_advisory_xact_lock(@patient_lock)";
+
+    public long PatientLockKey(PatientKey patientKey) => LockKey(patientKey);
+
     public int AuditChainOf(PatientKey patientKey) => (int)((ulong)LockKey(patientKey) % AuditChains);
 
-    // Every instance appends to a chain under the same lock, held to commit. In READ COMMITTED each
-    // statement takes a new snapshot, so the head read after this statement is the committed one.
-    public (string Sql, long Key)? LockAuditChain(int chain) => ("SELECT pg_advisory_xact_lock(@audit_chain_lock)", AuditChainLockKeys[chain]);
+    // Every instance appends to a chain under the same lock, held to commit, so the head that the
+    // append reads (a later statement, a later snapshot) is the committed one.
+    public string AuditChainLockSql => "SELECT pg_advisory_xact_lock(@audit_chain_lock)";
+
+    public long AuditChainLockKey(int chain) => AuditChainLockKeys[chain];
+
+    // sha256 (PostgreSQL 11 and later) of the UTF-8 of the fields joined by newlines, as lower-case hex.
+    public string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash) =>
+        $"encode(sha256(convert_to(concat_ws(E'\\n', {sequence}, {kind}, {recordId}, {contentHash}, {previousHash}), 'UTF8')), 'hex')";
 
     // A commit returns once durable (synchronous_commit=on).
     public ValueTask WaitDurableAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;

@@ -23,7 +23,19 @@ public interface ILedgerDialect
     /// with nothing of <paramref name="work"/> committed). Exceptions of the store and of
     /// <paramref name="work"/> are passed on as they were thrown.
     /// </summary>
-    Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken);
+    /// <param name="lockInFirstCommand">The work's first command starts with <see cref="PatientLockSql"/>,
+    /// so the lock travels in that command's round trip and this call takes none of its own.</param>
+    Task<T> WriteAsync<T>(
+        PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, bool lockInFirstCommand = false);
+
+    /// <summary>
+    /// A statement that takes a patient's lock until the transaction ends, the key given as the
+    /// parameter <c>@patient_lock</c> (<see cref="PatientLockKey"/>); null where writes are serial
+    /// anyway. Only for a work passed to <see cref="WriteAsync"/> with <c>lockInFirstCommand</c>.
+    /// </summary>
+    string? PatientLockSql { get; }
+
+    long PatientLockKey(PatientKey patientKey);
 
     /// <summary>
     /// Completes once everything committed before the call is durable. A store whose commits return
@@ -43,11 +55,21 @@ public interface ILedgerDialect
     int AuditChainOf(PatientKey patientKey);
 
     /// <summary>
-    /// A statement that takes the chain's lock until the transaction ends, with the key it expects as
-    /// the parameter <c>@audit_chain_lock</c>; null where writes are serial anyway. It is sent in the
-    /// same round trip as, and just before, the statement that reads the chain's head.
+    /// A statement that takes a chain's lock until the transaction ends, the key given as the
+    /// parameter <c>@audit_chain_lock</c> (<see cref="AuditChainLockKey"/>); null where writes are
+    /// serial anyway. It is sent in the same round trip as, and just before, the statements that
+    /// write the audited row and append its link (which reads the chain's head as it inserts).
     /// </summary>
-    (string Sql, long Key)? LockAuditChain(int chain);
+    string? AuditChainLockSql { get; }
+
+    long AuditChainLockKey(int chain);
+
+    /// <summary>
+    /// An SQL expression of the store equal to <see cref="Audit.AuditHash.Link"/> over the five given
+    /// SQL expressions, so a link is computed where the chain's head is read, in the statement that
+    /// appends it (no round trip to read the head first).
+    /// </summary>
+    string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash);
 
     bool IsDuplicateKey(DbException exception);
 

@@ -14,59 +14,37 @@ namespace PrescribeGuard.Ledger.Sql;
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
-    private const string AuditHeadSql = "SELECT seq, hash FROM audit_chain WHERE chain = @chain ORDER BY seq DESC LIMIT 1";
-
-    /// <summary>Appended to the statement that writes the audited row, so both travel in one round trip.</summary>
-    private const string InsertAuditLinkSql =
-        ";\nINSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
-        "VALUES (@link_chain, @link_seq, @link_kind, @link_record_id, @link_content_hash, @link_prev_hash, @link_hash, @link_recorded_at)";
-
     /// <summary>
-    /// Takes the lock of the patient's audit chain (held until commit) and reads the chain's head:
-    /// what the next link follows. Called right before the audited row is written, so the lock is
-    /// held as briefly as the transaction allows.
+    /// The command text that writes an audited row and appends its link: the chain's lock first
+    /// (where the store has one; held until commit), then the row, then the link, whose sequence
+    /// number and previous hash the insert reads from the chain's head and whose hash it computes
+    /// there (<see cref="ILedgerDialect.AuditLinkHashSql"/>). One round trip for the whole append.
     /// </summary>
-    private async Task<AuditHead> LockAuditHeadAsync(DbConnection connection, DbTransaction transaction, PatientKey patientKey, CancellationToken cancellationToken)
+    private static string Audited(ILedgerDialect dialect, string rowSql) =>
+        (dialect.AuditChainLockSql is { } chainLock ? chainLock + ";\n" : string.Empty) + rowSql + ";\n" +
+        "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+        "SELECT @link_chain, link.seq, @link_kind, @link_record_id, @link_content_hash, link.prev, " +
+        dialect.AuditLinkHashSql("link.seq", "@link_kind", "@link_record_id", "@link_content_hash", "link.prev") + ", @link_recorded_at " +
+        "FROM (SELECT COALESCE(head.seq, 0) + 1 AS seq, COALESCE(head.hash, @link_genesis) AS prev FROM (SELECT 1 AS one) AS anchor " +
+        "LEFT JOIN (SELECT seq, hash FROM audit_chain WHERE chain = @link_chain ORDER BY seq DESC LIMIT 1) AS head ON 1 = 1) AS link";
+
+    /// <summary>The parameters of <see cref="Audited"/>'s link, for a row of the patient's chain.</summary>
+    private DbCommand WithAuditLink(DbCommand command, PatientKey patientKey, string kind, string recordId, string contentHash)
     {
         var chain = dialect.AuditChainOf(patientKey);
-        var chainLock = dialect.LockAuditChain(chain);
-        var command = connection.Command(transaction, chainLock is { } locking ? locking.Sql + ";\n" + AuditHeadSql : AuditHeadSql).With("@chain", chain);
-        if (chainLock is { } lockWith)
+        if (dialect.AuditChainLockSql is not null)
         {
-            command.With("@audit_chain_lock", lockWith.Key);
+            command.With("@audit_chain_lock", dialect.AuditChainLockKey(chain));
         }
 
-        await using (command)
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            if (chainLock is not null)
-            {
-                await reader.NextResultAsync(cancellationToken);
-            }
-
-            return await reader.ReadAsync(cancellationToken)
-                ? new AuditHead(chain, reader.GetInt64(0), reader.GetString(1))
-                : new AuditHead(chain, 0, AuditHash.GenesisOf(chain));
-        }
+        return command
+            .With("@link_chain", chain)
+            .With("@link_kind", kind)
+            .With("@link_record_id", recordId)
+            .With("@link_content_hash", contentHash)
+            .With("@link_genesis", AuditHash.GenesisOf(chain))
+            .With("@link_recorded_at", DateTimeOffset.UtcNow);
     }
-
-    private static DbCommand WithAuditLink(DbCommand command, AuditLink link) => command
-        .With("@link_chain", link.Chain)
-        .With("@link_seq", link.Sequence)
-        .With("@link_kind", link.Kind)
-        .With("@link_record_id", link.RecordId)
-        .With("@link_content_hash", link.ContentHash)
-        .With("@link_prev_hash", link.PreviousHash)
-        .With("@link_hash", AuditHash.Link(link.Sequence, link.Kind, link.RecordId, link.ContentHash, link.PreviousHash))
-        .With("@link_recorded_at", DateTimeOffset.UtcNow);
-
-    /// <summary>The last link of a chain, as read under the chain's lock.</summary>
-    private readonly record struct AuditHead(int Chain, long Sequence, string Hash)
-    {
-        public AuditLink Next(string kind, string recordId, string contentHash) => new(Chain, Sequence + 1, kind, recordId, contentHash, Hash);
-    }
-
-    private readonly record struct AuditLink(int Chain, long Sequence, string Kind, string RecordId, string ContentHash, string PreviousHash);
 
     /// <summary>Walks every chain from its genesis; the first broken link found is reported, with its chain.</summary>
     public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>

@@ -18,24 +18,27 @@ public sealed partial class SqlGuardLedger
     private const int DecisionMedicationOrdinal = 14;
 
     // Built once: composing them per call was the largest source of strings a check allocated.
-    private static readonly string InsertDecisionSql =
+    private static readonly string InsertDecisionRowSql =
         "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
         "evaluated_at, recorded_at, reservation_state, reservation_expires_at, reservation_prescriber_npi, confirmed_prescription_id, payload, " +
         MedicationColumns.List("res_") + ") VALUES (@decision_id, @platform_id, @request_id, @request_fingerprint, @patient_key, @outcome, " +
         "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
-        "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")" + InsertAuditLinkSql;
+        "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")";
 
-    private static readonly string FindDecisionByRequestSql =
+    private readonly string _insertDecisionSql = Audited(dialect, InsertDecisionRowSql);
+
+    // The patient's lock (where the store takes one) rides in the same round trip as the look-ups.
+    private readonly string _findDecisionByRequestSql =
+        (dialect.PatientLockSql is { } patientLock ? patientLock + ";\n" : string.Empty) +
         DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
         "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key";
 
     private static readonly string FindDecisionSql = DecisionSelect + " WHERE decision_id = @decision_id";
 
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
-    private static async Task InsertDecisionAsync(
-        DbConnection connection, DbTransaction transaction, DecisionRecord decision, AuditHead auditHead, CancellationToken cancellationToken)
+    private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        var command = connection.Command(transaction, InsertDecisionSql)
+        var command = connection.Command(transaction, _insertDecisionSql)
             .With("@decision_id", decision.DecisionId)
             .With("@platform_id", decision.PlatformId)
             .With("@request_id", decision.RequestId)
@@ -52,19 +55,32 @@ public sealed partial class SqlGuardLedger
             .With("@confirmed_prescription_id", decision.ConfirmedPrescriptionId)
             .With("@payload", decision.Payload)
             .WithMedication("res_", decision.Reservation?.Medication);
-        await WithAuditLink(command, auditHead.Next(AuditKind.Decision, decision.DecisionId, DecisionContent(decision)))
+        await WithAuditLink(command, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision))
             .ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>A decision already made for this request, if any, and the patient's revision: one round trip.</summary>
-    private static async Task<(DecisionRecord? Existing, long Revision)> FindDecisionByRequestAsync(
+    /// <summary>
+    /// Takes the patient's lock (see <see cref="ILedgerDialect.PatientLockSql"/>), then reads the
+    /// decision already made for this request, if any, and the patient's revision: one round trip.
+    /// </summary>
+    private async Task<(DecisionRecord? Existing, long Revision)> LockAndFindDecisionByRequestAsync(
         DbConnection connection, DbTransaction transaction, DecideRequest request, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, FindDecisionByRequestSql)
+        await using var command = connection.Command(transaction, _findDecisionByRequestSql)
             .With("@platform_id", request.PlatformId)
             .With("@request_id", request.RequestId)
             .With("@patient_key", request.PatientKey.Value);
+        if (dialect.PatientLockSql is not null)
+        {
+            command.With("@patient_lock", dialect.PatientLockKey(request.PatientKey));
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (dialect.PatientLockSql is not null)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
         var existing = await reader.ReadAsync(cancellationToken) ? ReadDecision(reader) : null;
         await reader.NextResultAsync(cancellationToken);
         var revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0L;

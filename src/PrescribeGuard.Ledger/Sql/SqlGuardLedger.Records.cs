@@ -36,10 +36,8 @@ public sealed partial class SqlGuardLedger
                 "INSERT INTO prescriptions (platform_id, prescription_id, patient_key, platform_patient_id, prescriber_npi, prescriber_dea, " +
                 MedicationColumns.List(string.Empty) + ", issued_at, imported, decision_id, override_reason_code, override_comment, fingerprint, recorded_at) " +
                 "VALUES (@platform_id, @prescription_id, @patient_key, @platform_patient_id, @prescriber_npi, @prescriber_dea, " +
-                MedicationColumns.Parameters(string.Empty) + ", @issued_at, @imported, @decision_id, @override_reason_code, @override_comment, @fingerprint, @recorded_at)" +
-                InsertAuditLinkSql;
-            var auditHead = await LockAuditHeadAsync(connection, transaction, prescription.PatientKey, cancellationToken);
-            var command = connection.Command(transaction, sql)
+                MedicationColumns.Parameters(string.Empty) + ", @issued_at, @imported, @decision_id, @override_reason_code, @override_comment, @fingerprint, @recorded_at)";
+            var command = connection.Command(transaction, Audited(dialect, sql))
                 .With("@platform_id", entry.PlatformId)
                 .With("@prescription_id", entry.PrescriptionId)
                 .With("@patient_key", prescription.PatientKey.Value)
@@ -54,9 +52,13 @@ public sealed partial class SqlGuardLedger
                 .With("@override_comment", prescription.OverrideComment)
                 .With("@fingerprint", prescription.Fingerprint)
                 .With("@recorded_at", now);
-            var link = auditHead.Next(
-                AuditKind.Prescription, $"{entry.PlatformId}/{entry.PrescriptionId}", PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()));
-            await WithAuditLink(command, link).ExecuteNonQueryAsync(cancellationToken);
+            await WithAuditLink(
+                    command,
+                    prescription.PatientKey,
+                    AuditKind.Prescription,
+                    $"{entry.PlatformId}/{entry.PrescriptionId}",
+                    PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()))
+                .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
 
@@ -78,14 +80,13 @@ public sealed partial class SqlGuardLedger
                 case ReservationState.Confirmed:
                     throw GuardException.Precondition("RESERVATION_ALREADY_CONFIRMED", "the prescription of this decision was already recorded");
                 case ReservationState.Pending when decision.Reservation is { } reservation && reservation.ExpiresAt > now:
-                    var auditHead = await LockAuditHeadAsync(connection, transaction, decision.PatientKey, cancellationToken);
                     var release = connection.Command(
-                            transaction, "UPDATE decisions SET reservation_state = @state, released_at = @now WHERE decision_id = @decision_id" + InsertAuditLinkSql)
+                            transaction, Audited(dialect, "UPDATE decisions SET reservation_state = @state, released_at = @now WHERE decision_id = @decision_id"))
                         .With("@state", (long)ReservationState.Released)
                         .With("@now", now)
                         .With("@decision_id", decisionId);
-                    var link = auditHead.Next(AuditKind.Release, decisionId, ReleaseContent(decisionId, now.ToUnixTimeMilliseconds()));
-                    await WithAuditLink(release, link).ExecuteNonQueryAsync(cancellationToken);
+                    await WithAuditLink(release, decision.PatientKey, AuditKind.Release, decisionId, ReleaseContent(decisionId, now.ToUnixTimeMilliseconds()))
+                        .ExecuteNonQueryAsync(cancellationToken);
                     return (new ReleaseResult(true, decision.PatientKey), true);
                 default:
                     return (new ReleaseResult(false, decision.PatientKey), false);

@@ -58,7 +58,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
         var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
-            var (existing, revision) = await FindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
+            var (existing, revision) = await LockAndFindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
             if (existing is not null)
             {
                 return existing.RequestFingerprint == request.RequestFingerprint
@@ -88,13 +88,12 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 cached = null;
             }
 
-            // The audit chain's lock is taken last: it is held until the commit.
-            var auditHead = await LockAuditHeadAsync(connection, transaction, request.PatientKey, cancellationToken);
-            await InsertDecisionAsync(connection, transaction, decision, auditHead, cancellationToken);
+            // The audit chain's lock is taken last, with the insert: it is held until the commit.
+            await InsertDecisionAsync(connection, transaction, decision, cancellationToken);
 
             // A hit that the decision did not change needs no write back.
             return (new DecideResult(decision, Replayed: false), revision, cached is null ? history : null);
-        }, cancellationToken);
+        }, cancellationToken, lockInFirstCommand: true);
 
         // Only after the commit: the next check reuses this history without reading the ledger.
         if (history is not null)
@@ -173,11 +172,12 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     private async Task<T> InWriteTransactionAsync<T>(
         PatientKey patientKey,
         Func<DbConnection, DbTransaction, Task<T>> work,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool lockInFirstCommand = false)
     {
         try
         {
-            return await dialect.WriteAsync(patientKey, work, cancellationToken);
+            return await dialect.WriteAsync(patientKey, work, cancellationToken, lockInFirstCommand);
         }
         catch (DbException ex) when (dialect.IsDuplicateKey(ex))
         {

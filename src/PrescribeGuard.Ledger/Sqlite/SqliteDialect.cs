@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Sql;
 
 namespace PrescribeGuard.Ledger.Sqlite;
@@ -105,8 +106,14 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     /// Queues the write for the single writer, which runs it (in order, after the writes queued
     /// before it) inside a group-committed transaction; completes after that transaction committed.
     /// </summary>
-    public Task<T> WriteAsync<T>(PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+    public Task<T> WriteAsync<T>(
+        PatientKey patientKey, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken, bool lockInFirstCommand = false) =>
         _writer.WriteAsync(work, cancellationToken);
+
+    // The single writer runs one write at a time: no lock to take.
+    public string? PatientLockSql => null;
+
+    public long PatientLockKey(PatientKey patientKey) => 0;
 
     /// <summary>Writes are answered only once synced; a read asks for an fsync of what it may have seen.</summary>
     public ValueTask WaitDurableAsync(CancellationToken cancellationToken) => _syncer.WaitDurableAsync(cancellationToken);
@@ -124,7 +131,16 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
-    public (string Sql, long Key)? LockAuditChain(int chain) => null;
+    public string? AuditChainLockSql => null;
+
+    public long AuditChainLockKey(int chain) => 0;
+
+    // SQLite has no SHA-256 of its own: the writer connection, the only one that appends links, is
+    // given AuditHash.Link itself as a function.
+    public string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash) =>
+        $"{AuditLinkHashFunction}({sequence}, {kind}, {recordId}, {contentHash}, {previousHash})";
+
+    private const string AuditLinkHashFunction = "audit_link_hash";
 
     // A deferred transaction reads a WAL snapshot without taking the write lock (BEGIN IMMEDIATE would).
     public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
@@ -159,6 +175,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
             pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas + WriterPragmas;
             pragmas.ExecuteNonQuery();
+            connection.CreateFunction<long, string, string, string, string, string>(AuditLinkHashFunction, AuditHash.Link, isDeterministic: true);
             return connection;
         }
         catch
