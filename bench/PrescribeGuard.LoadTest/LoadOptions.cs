@@ -11,6 +11,7 @@ public sealed record LoadOptions
     public int Connections { get; init; } = 8;
     public int Concurrency { get; init; } = 64;
     public int Rate { get; init; }
+    public int Rounds { get; init; } = 1;
     public string? Target { get; init; }
     public string? DataDirectory { get; init; }
     public bool Reseed { get; init; }
@@ -43,6 +44,7 @@ public sealed record LoadOptions
                 "--connections" => options with { Connections = NextInt() },
                 "--concurrency" => options with { Concurrency = NextInt() },
                 "--rate" => options with { Rate = NextInt() },
+                "--rounds" => options with { Rounds = Math.Max(1, NextInt()) },
                 "--target" => options with { Target = Next() },
                 "--data" => options with { DataDirectory = Next() },
                 "--reseed" => options with { Reseed = true },
@@ -87,6 +89,9 @@ public sealed record LoadOptions
           --connections N     HTTP/2 connections (default 8)
           --concurrency N     calls in flight, closed loop (default 64)
           --rate R            also run an open-loop phase at R calls/s for Check and for Health
+          --rounds N          closed-loop Health/Check pairs run one after the other, N times (default 1);
+                              the ratio of each pair and their median are printed (a shared machine's
+                              speed drifts between minutes, so a ratio is read within one pair)
           --reserving F       share of checks that reserve (not dry_run), default 0.05
           --data DIR          ledger folder (default $TMP/prescribeguard-bench-LEDGER-PATIENTS); reused when already seeded
           --reseed            delete and seed DIR (or the --connection database) again

@@ -418,6 +418,67 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Fifty_concurrent_decisions_for_one_patient_on_a_cached_history_reserve_exactly_once()
+    {
+        var patient = NewPatient();
+        var ledger = new SqlGuardLedger(SharedStore, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)));
+        var warm = Request(patient);
+        await ledger.DecideAsync(warm, _ => Decision(warm, Now, reserve: false), CancellationToken.None);
+
+        // Checks that find the reservation deny without reserving: on a store that commits commands
+        // atomically they race the reserving one through the single-command path.
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() =>
+        {
+            var request = Request(patient);
+            return ledger.DecideAsync(request, history => Decision(request, Now, reserve: history.Reservations.Count == 0), CancellationToken.None);
+        })));
+
+        Assert.Single(results, r => r.Decision.Reservation is not null);
+        Assert.Equal(49, results.Count(r => r.Decision.Outcome == Outcome.Deny));
+        Assert.Single((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        Assert.Equal(50, results.Select(r => r.Decision.DecisionId).Distinct().Count());
+        foreach (var result in results)
+        {
+            Assert.Equal(result.Decision.DecisionId, (await ledger.GetDecisionAsync(result.Decision.DecisionId, CancellationToken.None))?.DecisionId);
+        }
+
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
+    public async Task A_cached_check_that_reserves_nothing_is_one_command_where_commands_commit_atomically_and_replays_as_before()
+    {
+        var patient = NewPatient();
+        var ledger = new SqlGuardLedger(SharedStore, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)));
+        var first = Request(patient);
+        await ledger.DecideAsync(first, _ => Decision(first, Now, reserve: false), CancellationToken.None);
+        Assert.Equal(0, ledger.SingleCommandDecisions); // nothing cached yet: decided in a transaction
+
+        var second = Request(patient, fingerprint: "fp-second");
+        var decided = await ledger.DecideAsync(second, _ => Decision(second, Now, reserve: false), CancellationToken.None);
+        Assert.False(decided.Replayed);
+        Assert.Equal(SharedStore.CommitsCommandsAtomically ? 1 : 0, ledger.SingleCommandDecisions);
+        Assert.Equal(decided.Decision.Payload, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.Payload);
+
+        // The same request again is a replay; its id with another check is refused, both as before.
+        var again = await ledger.DecideAsync(second, _ => Decision(second, Now, reserve: false), CancellationToken.None);
+        Assert.True(again.Replayed);
+        Assert.Equal(decided.Decision.DecisionId, again.Decision.DecisionId);
+        var reused = second with { RequestFingerprint = "fp-other" };
+        await FailsWith(GuardErrorKind.AlreadyExists, "REQUEST_ID_REUSED", () =>
+            ledger.DecideAsync(reused, _ => Decision(reused, Now, reserve: false), CancellationToken.None));
+        Assert.Equal(SharedStore.CommitsCommandsAtomically ? 1 : 0, ledger.SingleCommandDecisions);
+
+        // A reserving check always takes the transaction (it bumps the revision).
+        var reserving = Request(patient);
+        var reservation = await ledger.DecideAsync(reserving, _ => Decision(reserving, Now, reserve: true), CancellationToken.None);
+        Assert.NotNull(reservation.Decision.Reservation);
+        Assert.Equal(SharedStore.CommitsCommandsAtomically ? 1 : 0, ledger.SingleCommandDecisions);
+        Assert.Single((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
     public async Task A_cached_history_is_used_until_a_write_bumps_the_revision_then_read_again()
     {
         var patient = NewPatient();

@@ -164,6 +164,14 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 
+    // The statements of one command travel before a single Sync; outside BEGIN they form one
+    // implicit transaction, committed (with synchronous_commit=on, durably) before the reply.
+    public bool CommitsCommandsAtomically => true;
+
+    // The ledger's expectations divide by the count of rows that meet them.
+    public bool IsExpectationFailure(DbException exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DivisionByZero };
+
     public bool IsDuplicateKey(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 

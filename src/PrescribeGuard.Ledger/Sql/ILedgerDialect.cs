@@ -71,6 +71,17 @@ public interface ILedgerDialect
     /// </summary>
     string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash);
 
+    /// <summary>
+    /// Whether a command of several statements, sent outside <see cref="WriteAsync"/> on a connection
+    /// of <see cref="OpenAsync"/>, commits as one transaction of its own (all its statements or none,
+    /// durable when it returns), so that a write needing no read-back can be one round trip.
+    /// </summary>
+    bool CommitsCommandsAtomically { get; }
+
+    /// <summary>A statement written to fail when an expectation about the data does not hold (see
+    /// <see cref="SqlGuardLedger"/>'s single-command decision) failed.</summary>
+    bool IsExpectationFailure(DbException exception);
+
     bool IsDuplicateKey(DbException exception);
 
     /// <summary>The store cannot be reached or cannot serve now (retry later), as opposed to a defect.</summary>

@@ -27,6 +27,19 @@ public sealed partial class SqlGuardLedger
 
     private readonly string _insertDecisionSql = Audited(dialect, InsertDecisionRowSql);
 
+    // Where a command commits atomically, a decision that reserves nothing, decided on the patient's
+    // cached history, is written in one round trip: the patient's lock, then a statement that fails
+    // unless the patient's revision is still the cached one (nothing was written for the patient
+    // since, so the history decided on is the one a transaction would read), then the decision and
+    // its link. A used request_id fails the decisions' unique key instead. Either failure leaves
+    // nothing written, and the check is decided again inside a transaction, as without a cache.
+    private readonly string? _insertUnchangedDecisionSql = dialect.CommitsCommandsAtomically
+        ? (dialect.PatientLockSql is { } lockPatient ? lockPatient + ";\n" : string.Empty) +
+          "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COALESCE((SELECT revision FROM patient_revisions WHERE patient_key = @patient_key), 0) AS revision) " +
+          "AS patient WHERE patient.revision = @expected_revision);\n" +
+          Audited(dialect, InsertDecisionRowSql)
+        : null;
+
     // The patient's lock (where the store takes one) rides in the same round trip as the look-ups.
     private readonly string _findDecisionByRequestSql =
         (dialect.PatientLockSql is { } patientLock ? patientLock + ";\n" : string.Empty) +
@@ -38,7 +51,43 @@ public sealed partial class SqlGuardLedger
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        var command = connection.Command(transaction, _insertDecisionSql)
+        await WithDecision(connection.Command(transaction, _insertDecisionSql), decision).ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes a decision that reserves nothing in one command of its own (see
+    /// <see cref="_insertUnchangedDecisionSql"/>) if the patient's revision is still
+    /// <paramref name="cachedRevision"/> and the request is new; false, with nothing written, if not.
+    /// </summary>
+    private Task<bool> TryInsertUnchangedDecisionAsync(DecideRequest request, long cachedRevision, DecisionRecord decision, CancellationToken cancellationToken) =>
+        OnConnectionAsync(async connection =>
+        {
+            var command = WithDecision(connection.Command(null, _insertUnchangedDecisionSql!), decision)
+                .With("@expected_revision", cachedRevision);
+            if (dialect.PatientLockSql is not null)
+            {
+                command.With("@patient_lock", dialect.PatientLockKey(request.PatientKey));
+            }
+
+            try
+            {
+                await using (command)
+                {
+                    // Returns once the command's transaction committed.
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                return true;
+            }
+            catch (DbException ex) when (dialect.IsExpectationFailure(ex) || dialect.IsDuplicateKey(ex))
+            {
+                return false;
+            }
+        }, waitDurable: false, cancellationToken);
+
+    private DbCommand WithDecision(DbCommand command, DecisionRecord decision)
+    {
+        command
             .With("@decision_id", decision.DecisionId)
             .With("@platform_id", decision.PlatformId)
             .With("@request_id", decision.RequestId)
@@ -55,8 +104,7 @@ public sealed partial class SqlGuardLedger
             .With("@confirmed_prescription_id", decision.ConfirmedPrescriptionId)
             .With("@payload", decision.Payload)
             .WithMedication("res_", decision.Reservation?.Medication);
-        await WithAuditLink(command, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision))
-            .ExecuteNonQueryAsync(cancellationToken);
+        return WithAuditLink(command, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision));
     }
 
     /// <summary>

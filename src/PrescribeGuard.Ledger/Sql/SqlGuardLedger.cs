@@ -18,6 +18,11 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
 {
     private static readonly PatientKey SchemaLockKey = new("schema-migration");
 
+    private long _singleCommandDecisions;
+
+    /// <summary>Decisions written by the single-command path (see <see cref="TryInsertUnchangedDecisionAsync"/>).</summary>
+    internal long SingleCommandDecisions => Interlocked.Read(ref _singleCommandDecisions);
+
     public string Provider => dialect.Name;
 
     public async Task MigrateAsync(CancellationToken cancellationToken)
@@ -56,6 +61,14 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         // the one the transaction would read. Otherwise (or when deciding threw) it is decided again
         // inside, as without the cache. This keeps evaluation off the single SQLite writer.
         var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
+        if (_insertUnchangedDecisionSql is not null && speculative is { Decision.Reservation: null } unchanged &&
+            await TryInsertUnchangedDecisionAsync(request, unchanged.Revision, unchanged.Decision, cancellationToken))
+        {
+            // It changed nothing the history holds: the cached history stays valid as it is.
+            Interlocked.Increment(ref _singleCommandDecisions);
+            return new DecideResult(unchanged.Decision, Replayed: false);
+        }
+
         var (result, revision, history) = await InWriteTransactionAsync(request.PatientKey, async (connection, transaction) =>
         {
             var (existing, revision) = await LockAndFindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
@@ -194,7 +207,11 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }
     }
 
-    private async Task<T> InReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool durable = true)
+    private Task<T> InReadAsync<T>(Func<DbConnection, Task<T>> work, CancellationToken cancellationToken, bool durable = true) =>
+        OnConnectionAsync(work, durable, cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> on a connection of its own, outside any write transaction.</summary>
+    private async Task<T> OnConnectionAsync<T>(Func<DbConnection, Task<T>> work, bool waitDurable, CancellationToken cancellationToken)
     {
         try
         {
@@ -204,7 +221,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 result = await work(connection);
             }
 
-            if (durable)
+            if (waitDurable)
             {
                 await dialect.WaitDurableAsync(cancellationToken);
             }

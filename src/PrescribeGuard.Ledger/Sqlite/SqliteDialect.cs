@@ -146,6 +146,11 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
+    // Every write goes through the single writer, which already runs a check's statements together.
+    public bool CommitsCommandsAtomically => false;
+
+    public bool IsExpectationFailure(DbException exception) => false;
+
     public bool IsDuplicateKey(DbException exception) =>
         exception is SqliteException { SqliteExtendedErrorCode: 1555 or 2067 }; // SQLITE_CONSTRAINT_PRIMARYKEY, _UNIQUE
 
