@@ -16,6 +16,9 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
         return await RunClosedAsync(concurrency, duration, record: true);
     }
 
+    /// <summary>Closed-loop calls for <paramref name="duration"/>, not measured.</summary>
+    public Task WarmAsync(int concurrency, TimeSpan duration) => RunClosedAsync(concurrency, duration, record: false);
+
     private async Task<PhaseResult> RunClosedAsync(int concurrency, TimeSpan duration, bool record)
     {
         var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<long>(1 << 14)).ToArray();

@@ -12,6 +12,7 @@ public sealed record LoadOptions
     public int Concurrency { get; init; } = 64;
     public int Rate { get; init; }
     public int Rounds { get; init; } = 1;
+    public int SettleSeconds { get; init; } = 90;
     public string? Target { get; init; }
     public string? DataDirectory { get; init; }
     public bool Reseed { get; init; }
@@ -45,6 +46,7 @@ public sealed record LoadOptions
                 "--concurrency" => options with { Concurrency = NextInt() },
                 "--rate" => options with { Rate = NextInt() },
                 "--rounds" => options with { Rounds = Math.Max(1, NextInt()) },
+                "--settle" => options with { SettleSeconds = NextInt() },
                 "--target" => options with { Target = Next() },
                 "--data" => options with { DataDirectory = Next() },
                 "--reseed" => options with { Reseed = true },
@@ -92,6 +94,8 @@ public sealed record LoadOptions
           --rounds N          closed-loop Health/Check pairs run one after the other, N times (default 1);
                               the ratio of each pair and their median are printed (a shared machine's
                               speed drifts between minutes, so a ratio is read within one pair)
+          --settle S          in-process guard: before measuring, drive both calls until the JIT has (nearly)
+                              stopped compiling, at most S seconds (default 90; 0: only --warmup)
           --reserving F       share of checks that reserve (not dry_run), default 0.05
           --data DIR          ledger folder (default $TMP/prescribeguard-bench-LEDGER-PATIENTS); reused when already seeded
           --reseed            delete and seed DIR (or the --connection database) again

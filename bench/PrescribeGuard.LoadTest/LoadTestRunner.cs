@@ -73,6 +73,11 @@ public static class LoadTestRunner
 
         var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
         var duration = TimeSpan.FromSeconds(options.DurationSeconds);
+        if (guard is not null && options.SettleSeconds > 0)
+        {
+            await SettleJitAsync(health, check, options.Concurrency, TimeSpan.FromSeconds(options.SettleSeconds));
+        }
+
         var pairs = new List<(PhaseResult Health, PhaseResult Check)>();
         for (var round = 0; round < options.Rounds; round++)
         {
@@ -117,6 +122,32 @@ public static class LoadTestRunner
         }
 
         return results.All(r => r.Errors == 0) ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Tiered compilation goes on for tens of seconds after a call path is first used (tier 0, then
+    /// instrumented, then optimised code for thousands of methods of the guard, ASP.NET Core, the
+    /// drivers and this client); measured meanwhile, a phase pays for the JIT's thread. So both calls
+    /// are driven until the process compiles fewer than a few methods a second (or the limit).
+    /// </summary>
+    private static async Task SettleJitAsync(Driver health, Driver check, int concurrency, TimeSpan limit)
+    {
+        const long QuietMethodsPerStep = 30;
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var first = System.Runtime.JitInfo.GetCompiledMethodCount();
+        long grown;
+        do
+        {
+            var before = System.Runtime.JitInfo.GetCompiledMethodCount();
+            await check.WarmAsync(concurrency, TimeSpan.FromSeconds(3));
+            await health.WarmAsync(concurrency, TimeSpan.FromSeconds(1));
+            grown = System.Runtime.JitInfo.GetCompiledMethodCount() - before;
+        }
+        while (grown >= QuietMethodsPerStep && watch.Elapsed < limit);
+
+        var limited = grown >= QuietMethodsPerStep ? " (limit reached)" : string.Empty;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"JIT settle: {watch.Elapsed.TotalSeconds:F0} s, {System.Runtime.JitInfo.GetCompiledMethodCount() - first:N0} methods compiled, {grown} in the last 4 s{limited}"));
     }
 
     private static double Median(double[] values)
