@@ -1,4 +1,5 @@
 using System.Data.Common;
+using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.Evaluation;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Identity;
@@ -48,11 +49,49 @@ public sealed partial class SqlGuardLedger
 
     private static readonly string FindDecisionSql = DecisionSelect + " WHERE decision_id = @decision_id";
 
+    // The revision before the history: each statement sees what committed before it began, so the
+    // history is at least as new as the revision. Where it is newer, the revision is stale (and the
+    // write that expects it refused), never the history. An instance field: it joins static texts of
+    // two files of this partial class, whose static initialisers run in no order one can rely on.
+    private readonly string _readAheadSql =
+        DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
+        "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key;\n" + HistorySql;
+
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
     {
         await WithDecision(connection.Command(transaction, _insertDecisionSql), decision).ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// In one command outside any transaction: the decision already made for this request, if any,
+    /// else the patient's revision and then history (see <see cref="_readAheadSql"/>). A decision made
+    /// on that history may be written only while the patient's revision is still the one returned.
+    /// </summary>
+    private Task<(DecisionRecord? Existing, long Revision, PatientHistory? History)> ReadAheadAsync(DecideRequest request, CancellationToken cancellationToken) =>
+        OnConnectionAsync(async connection =>
+        {
+            await using var command = connection.Command(null, _readAheadSql)
+                .With("@platform_id", request.PlatformId)
+                .With("@request_id", request.RequestId)
+                .With("@patient_key", request.PatientKey.Value);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return ((DecisionRecord?)ReadDecision(reader), 0L, (PatientHistory?)null);
+            }
+
+            await reader.NextResultAsync(cancellationToken);
+            var revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0L;
+            await reader.NextResultAsync(cancellationToken);
+            return ((DecisionRecord?)null, revision, (PatientHistory?)await ReadHistoryAsync(reader, cancellationToken));
+        }, waitDurable: false, cancellationToken);
+
+    /// <summary>The answer to a request whose decision is already on record.</summary>
+    private static DecideResult Replay(DecisionRecord existing, DecideRequest request) =>
+        existing.RequestFingerprint == request.RequestFingerprint
+            ? new DecideResult(existing, Replayed: true)
+            : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
 
     /// <summary>
     /// Writes a decision that reserves nothing in one command of its own (see

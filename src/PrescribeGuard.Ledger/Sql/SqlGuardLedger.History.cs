@@ -33,6 +33,12 @@ public sealed partial class SqlGuardLedger
     {
         await using var command = connection.Command(transaction, HistorySql).With("@patient_key", patientKey.Value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadHistoryAsync(reader, cancellationToken);
+    }
+
+    /// <summary>The four result sets of <see cref="HistorySql"/>, from the reader's current one on.</summary>
+    private static async Task<PatientHistory> ReadHistoryAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
         var prescriptions = await ReadAllAsync(
             reader,
             row => new PrescriptionEntry(

@@ -61,11 +61,33 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         // the one the transaction would read. Otherwise (or when deciding threw) it is decided again
         // inside, as without the cache. This keeps evaluation off the single SQLite writer.
         var speculative = await DecideOnCachedAsync(request.PatientKey, decide, cancellationToken);
+        var readAhead = false;
+        if (speculative is null && _insertUnchangedDecisionSql is not null)
+        {
+            // Not cached, on a store where the write can be one command: read ahead (one round trip,
+            // no lock held) what the transaction would read, and decide on it the same way.
+            var ahead = await ReadAheadAsync(request, cancellationToken);
+            if (ahead.Existing is { } existing)
+            {
+                return Replay(existing, request);
+            }
+
+            speculative = DecideOn(ahead.Revision, ahead.History!, decide);
+            readAhead = speculative is not null;
+        }
+
         if (_insertUnchangedDecisionSql is not null && speculative is { Decision.Reservation: null } unchanged &&
             await TryInsertUnchangedDecisionAsync(request, unchanged.Revision, unchanged.Decision, cancellationToken))
         {
-            // It changed nothing the history holds: the cached history stays valid as it is.
             Interlocked.Increment(ref _singleCommandDecisions);
+
+            // It changed nothing the history holds: a cached history stays valid as it is; one read
+            // ahead was the history at that revision (the write found the revision unchanged).
+            if (readAhead)
+            {
+                await cache.SetAsync(request.PatientKey, unchanged.Revision, unchanged.History, cancellationToken);
+            }
+
             return new DecideResult(unchanged.Decision, Replayed: false);
         }
 
@@ -74,9 +96,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             var (existing, revision) = await LockAndFindDecisionByRequestAsync(connection, transaction, request, cancellationToken);
             if (existing is not null)
             {
-                return existing.RequestFingerprint == request.RequestFingerprint
-                    ? (new DecideResult(existing, Replayed: true), 0L, (PatientHistory?)null)
-                    : throw GuardException.AlreadyExists("REQUEST_ID_REUSED", "this request_id was already used for a different check");
+                return (Replay(existing, request), 0L, (PatientHistory?)null);
             }
 
             // The cache is read once, before the transaction: no cache round trip while the patient is locked.
@@ -85,7 +105,8 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             DecisionRecord decision;
             if (speculative is { } early && early.Revision == revision)
             {
-                (cached, history, decision) = (early.History, early.History, early.Decision);
+                // A history read ahead is not in the cache yet: it is written back after the commit.
+                (cached, history, decision) = (readAhead ? null : early.History, early.History, early.Decision);
             }
             else
             {
@@ -118,16 +139,15 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     }
 
     private async Task<(long Revision, PatientHistory History, DecisionRecord Decision)?> DecideOnCachedAsync(
-        PatientKey patientKey, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken)
-    {
-        if (await cache.GetLatestAsync(patientKey, cancellationToken) is not { } latest)
-        {
-            return null;
-        }
+        PatientKey patientKey, Func<PatientHistory, DecisionRecord> decide, CancellationToken cancellationToken) =>
+        await cache.GetLatestAsync(patientKey, cancellationToken) is { } latest ? DecideOn(latest.Revision, latest.History, decide) : null;
 
+    private static (long Revision, PatientHistory History, DecisionRecord Decision)? DecideOn(
+        long revision, PatientHistory history, Func<PatientHistory, DecisionRecord> decide)
+    {
         try
         {
-            return (latest.Revision, latest.History, decide(latest.History));
+            return (revision, history, decide(history));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
