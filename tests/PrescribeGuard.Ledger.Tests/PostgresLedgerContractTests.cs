@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Caching.Memory;
+using Npgsql;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Postgres;
 using PrescribeGuard.Ledger.Sql;
@@ -29,6 +31,68 @@ public sealed class PostgresLedgerContractTests(PostgresLedgerContractTests.Stor
     }
 
     protected override string IndexDefinitionSql => "SELECT indexdef FROM pg_indexes WHERE indexname = @name";
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("repeatable read")]
+    [InlineData("serializable")]
+    public async Task A_history_write_committed_while_a_cached_check_waits_for_the_lock_makes_it_decide_again(string? serverIsolation)
+    {
+        var connectionString = await store.Server.CreateDatabaseAsync();
+        if (serverIsolation is not null)
+        {
+            // A server default the guard does not control: commands outside a transaction run at it.
+            await using var admin = new NpgsqlConnection(connectionString);
+            await admin.OpenAsync();
+            var database = new NpgsqlConnectionStringBuilder(connectionString).Database;
+            await using var alter = new NpgsqlCommand($"ALTER DATABASE \"{database}\" SET default_transaction_isolation = '{serverIsolation}'", admin);
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        await using var dialect = new PostgresDialect(connectionString);
+        var ledger = new SqlGuardLedger(dialect, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)));
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        var warm = Request(patient);
+        await ledger.DecideAsync(warm, _ => Decision(warm, Now, reserve: false), CancellationToken.None);
+        var singleCommandBefore = ledger.SingleCommandDecisions;
+
+        // Another instance's history write (as a dispense: bumps the revision, appends no link) holds the lock.
+        await using var other = new NpgsqlConnection(connectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync(System.Data.IsolationLevel.ReadCommitted);
+        await using (var locking = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", other, transaction))
+        {
+            locking.Parameters.AddWithValue("key", PostgresDialect.LockKey(patient));
+            await locking.ExecuteNonQueryAsync();
+        }
+
+        await using (var bump = new NpgsqlCommand(
+            "INSERT INTO patient_revisions (patient_key, revision) VALUES (@key, 1) ON CONFLICT (patient_key) DO UPDATE SET revision = patient_revisions.revision + 1",
+            other,
+            transaction))
+        {
+            bump.Parameters.AddWithValue("key", patient.Value);
+            await bump.ExecuteNonQueryAsync();
+        }
+
+        var decided = 0;
+        var check = Request(patient);
+        var pending = Task.Run(() => ledger.DecideAsync(check, _ =>
+        {
+            Interlocked.Increment(ref decided);
+            return Decision(check, Now, reserve: false);
+        }, CancellationToken.None));
+        await Task.Delay(500); // usually long enough for the check to be waiting for the lock
+        await transaction.CommitAsync();
+        var result = await pending;
+
+        // Decided on the cached (now stale) history, refused, decided again in the transaction.
+        Assert.False(result.Replayed);
+        Assert.Equal(2, decided);
+        Assert.Equal(singleCommandBefore, ledger.SingleCommandDecisions);
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
 
     [Fact]
     public async Task Fifty_concurrent_decisions_over_two_instances_reserve_exactly_once()

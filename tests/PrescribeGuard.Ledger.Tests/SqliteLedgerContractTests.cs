@@ -34,6 +34,17 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     protected override string IndexDefinitionSql => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name";
 
     [Fact]
+    public async Task An_audit_link_of_a_record_id_with_a_nul_hashes_the_whole_id()
+    {
+        // The gRPC API refuses control characters in ids, but the ledger must not depend on it: a text
+        // argument reaches an SQLite function cut at its first NUL (PostgreSQL refuses NUL in text).
+        var patient = NewPatient();
+        await Ledger.RecordPrescriptionAsync(Prescription(patient, "rx-nul\0after-" + Guid.NewGuid().ToString("N"), Now), Now, CancellationToken.None);
+
+        Assert.True((await Ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
     public async Task Under_continuous_writes_the_wal_starts_over_instead_of_growing_with_every_commit()
     {
         var path = store.NewDatabasePath();

@@ -168,9 +168,11 @@ public sealed partial class PostgresServer : IAsyncLifetime
     private async Task<bool> StartServerAsync(bool retryIfPortTaken)
     {
         var logLength = File.Exists(LogFile) ? new FileInfo(LogFile).Length : 0;
+        // A test class holds the pools of many guard instances (each with up to 100 connections) open
+        // at once, which one deployment would not: room for them beyond the default 100.
         var options = string.Create(
             CultureInfo.InvariantCulture,
-            $"-p {Port} -k '{SocketDirectory}' -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off");
+            $"-p {Port} -k '{SocketDirectory}' -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c max_connections=400");
         var result = await RunAsync(
             _pgCtl!,
             ["start", "-D", DataDirectory, "-l", LogFile, "-w", "-t", "30", "-o", options]).ConfigureAwait(false);

@@ -168,6 +168,10 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     // implicit transaction, committed (with synchronous_commit=on, durably) before the reply.
     public bool CommitsCommandsAtomically => true;
 
+    // Under REPEATABLE READ or SERIALIZABLE (a server or database default) the implicit transaction's
+    // snapshot would be taken by its first statement, before the lock was granted.
+    public string StatementsSeeLatestCommitsSql => "current_setting('transaction_isolation') = 'read committed'";
+
     // The ledger's expectations divide by the count of rows that meet them.
     public bool IsExpectationFailure(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.DivisionByZero };

@@ -78,6 +78,14 @@ public interface ILedgerDialect
     /// </summary>
     bool CommitsCommandsAtomically { get; }
 
+    /// <summary>
+    /// An SQL condition that holds only while each statement of such a command sees what committed
+    /// before the statement began (READ COMMITTED): only then does a statement after a lock see what
+    /// the lock's previous holder wrote. A command outside a transaction runs at the server's default
+    /// isolation, which the guard does not control.
+    /// </summary>
+    string StatementsSeeLatestCommitsSql { get; }
+
     /// <summary>A statement written to fail when an expectation about the data does not hold (see
     /// <see cref="SqlGuardLedger"/>'s single-command decision) failed.</summary>
     bool IsExpectationFailure(DbException exception);

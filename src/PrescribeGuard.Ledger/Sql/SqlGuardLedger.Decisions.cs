@@ -31,13 +31,14 @@ public sealed partial class SqlGuardLedger
     // Where a command commits atomically, a decision that reserves nothing, decided on the patient's
     // cached history, is written in one round trip: the patient's lock, then a statement that fails
     // unless the patient's revision is still the cached one (nothing was written for the patient
-    // since, so the history decided on is the one a transaction would read), then the decision and
-    // its link. A used request_id fails the decisions' unique key instead. Either failure leaves
+    // since, so the history decided on is the one a transaction would read) and the command's
+    // statements see the latest commits (else they may not see the lock's previous holder's writes),
+    // then the decision and its link. A used request_id fails the decisions' unique key instead. Either failure leaves
     // nothing written, and the check is decided again inside a transaction, as without a cache.
     private readonly string? _insertUnchangedDecisionSql = dialect.CommitsCommandsAtomically
         ? (dialect.PatientLockSql is { } lockPatient ? lockPatient + ";\n" : string.Empty) +
           "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COALESCE((SELECT revision FROM patient_revisions WHERE patient_key = @patient_key), 0) AS revision) " +
-          "AS patient WHERE patient.revision = @expected_revision);\n" +
+          "AS patient WHERE patient.revision = @expected_revision AND " + dialect.StatementsSeeLatestCommitsSql + ");\n" +
           Audited(dialect, InsertDecisionRowSql)
         : null;
 

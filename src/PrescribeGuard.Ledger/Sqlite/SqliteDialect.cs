@@ -136,9 +136,10 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public long AuditChainLockKey(int chain) => 0;
 
     // SQLite has no SHA-256 of its own: the writer connection, the only one that appends links, is
-    // given AuditHash.Link itself as a function.
+    // given AuditHash.Link itself as a function. The record id (the caller's text) goes as its UTF-8
+    // bytes: a text argument reaches a function cut at its first NUL, a blob whole.
     public string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash) =>
-        $"{AuditLinkHashFunction}({sequence}, {kind}, {recordId}, {contentHash}, {previousHash})";
+        $"{AuditLinkHashFunction}({sequence}, {kind}, CAST({recordId} AS BLOB), {contentHash}, {previousHash})";
 
     private const string AuditLinkHashFunction = "audit_link_hash";
 
@@ -148,6 +149,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 
     // Every write goes through the single writer, which already runs a check's statements together.
     public bool CommitsCommandsAtomically => false;
+
+    public string StatementsSeeLatestCommitsSql => "1 = 1";
 
     public bool IsExpectationFailure(DbException exception) => false;
 
@@ -180,7 +183,11 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
             pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas + WriterPragmas;
             pragmas.ExecuteNonQuery();
-            connection.CreateFunction<long, string, string, string, string, string>(AuditLinkHashFunction, AuditHash.Link, isDeterministic: true);
+            connection.CreateFunction<long, string, byte[], string, string, string>(
+                AuditLinkHashFunction,
+                (sequence, kind, recordId, contentHash, previousHash) =>
+                    AuditHash.Link(sequence, kind, System.Text.Encoding.UTF8.GetString(recordId), contentHash, previousHash),
+                isDeterministic: true);
             return connection;
         }
         catch
