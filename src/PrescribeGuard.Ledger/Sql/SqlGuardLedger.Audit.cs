@@ -21,7 +21,7 @@ public sealed partial class SqlGuardLedger
     /// there (<see cref="ILedgerDialect.AuditLinkHashSql"/>). One round trip for the whole append.
     /// </summary>
     private static string Audited(ILedgerDialect dialect, string rowSql) =>
-        (dialect.AuditChainLockSql is { } chainLock ? chainLock + ";\n" : string.Empty) + rowSql + ";\n" +
+        Before(dialect.AuditChainLockSql) + rowSql + ";\n" +
         "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
         "SELECT @link_chain, link.seq, @link_kind, @link_record_id, @link_content_hash, link.prev, " +
         dialect.AuditLinkHashSql("link.seq", "@link_kind", "@link_record_id", "@link_content_hash", "link.prev") + ", @link_recorded_at " +

@@ -36,17 +36,19 @@ public sealed partial class SqlGuardLedger
     // then the decision and its link. A used request_id fails the decisions' unique key instead. Either failure leaves
     // nothing written, and the check is decided again inside a transaction, as without a cache.
     private readonly string? _insertUnchangedDecisionSql = dialect.CommitsCommandsAtomically
-        ? (dialect.PatientLockSql is { } lockPatient ? lockPatient + ";\n" : string.Empty) +
+        ? Before(dialect.PatientLockSql) +
           "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COALESCE((SELECT revision FROM patient_revisions WHERE patient_key = @patient_key), 0) AS revision) " +
           "AS patient WHERE patient.revision = @expected_revision AND " + dialect.StatementsSeeLatestCommitsSql + ");\n" +
           Audited(dialect, InsertDecisionRowSql)
         : null;
 
-    // The patient's lock (where the store takes one) rides in the same round trip as the look-ups.
-    private readonly string _findDecisionByRequestSql =
-        (dialect.PatientLockSql is { } patientLock ? patientLock + ";\n" : string.Empty) +
+    /// <summary>The decision already made for a request, if any, then the patient's revision (see <see cref="ReadRequestAndRevisionAsync"/>).</summary>
+    private static readonly string DecisionByRequestAndRevisionSql =
         DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
         "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key";
+
+    // The patient's lock (where the store takes one) rides in the same round trip as the look-ups.
+    private readonly string _findDecisionByRequestSql = Before(dialect.PatientLockSql) + DecisionByRequestAndRevisionSql;
 
     private static readonly string FindDecisionSql = DecisionSelect + " WHERE decision_id = @decision_id";
 
@@ -54,9 +56,7 @@ public sealed partial class SqlGuardLedger
     // history is at least as new as the revision. Where it is newer, the revision is stale (and the
     // write that expects it refused), never the history. An instance field: it joins static texts of
     // two files of this partial class, whose static initialisers run in no order one can rely on.
-    private readonly string _readAheadSql =
-        DecisionSelect + " WHERE platform_id = @platform_id AND request_id = @request_id;\n" +
-        "SELECT revision FROM patient_revisions WHERE patient_key = @patient_key;\n" + HistorySql;
+    private readonly string _readAheadSql = DecisionByRequestAndRevisionSql + ";\n" + HistorySql;
 
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
@@ -70,22 +70,18 @@ public sealed partial class SqlGuardLedger
     /// on that history may be written only while the patient's revision is still the one returned.
     /// </summary>
     private Task<(DecisionRecord? Existing, long Revision, PatientHistory? History)> ReadAheadAsync(DecideRequest request, CancellationToken cancellationToken) =>
-        OnConnectionAsync(async connection =>
+        OnConnectionAsync<(DecisionRecord?, long, PatientHistory?)>(async connection =>
         {
-            await using var command = connection.Command(null, _readAheadSql)
-                .With("@platform_id", request.PlatformId)
-                .With("@request_id", request.RequestId)
-                .With("@patient_key", request.PatientKey.Value);
+            await using var command = WithRequest(connection.Command(null, _readAheadSql), request);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
+            var (existing, revision) = await ReadRequestAndRevisionAsync(reader, cancellationToken);
+            if (existing is not null)
             {
-                return ((DecisionRecord?)ReadDecision(reader), 0L, (PatientHistory?)null);
+                return (existing, revision, null);
             }
 
             await reader.NextResultAsync(cancellationToken);
-            var revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0L;
-            await reader.NextResultAsync(cancellationToken);
-            return ((DecisionRecord?)null, revision, (PatientHistory?)await ReadHistoryAsync(reader, cancellationToken));
+            return (existing, revision, await ReadHistoryAsync(reader, cancellationToken));
         }, waitDurable: false, cancellationToken);
 
     /// <summary>The answer to a request whose decision is already on record.</summary>
@@ -102,12 +98,8 @@ public sealed partial class SqlGuardLedger
     private Task<bool> TryInsertUnchangedDecisionAsync(DecideRequest request, long cachedRevision, DecisionRecord decision, CancellationToken cancellationToken) =>
         OnConnectionAsync(async connection =>
         {
-            var command = WithDecision(connection.Command(null, _insertUnchangedDecisionSql!), decision)
+            var command = WithPatientLock(WithDecision(connection.Command(null, _insertUnchangedDecisionSql!), decision), request.PatientKey)
                 .With("@expected_revision", cachedRevision);
-            if (dialect.PatientLockSql is not null)
-            {
-                command.With("@patient_lock", dialect.PatientLockKey(request.PatientKey));
-            }
 
             try
             {
@@ -154,26 +146,36 @@ public sealed partial class SqlGuardLedger
     private async Task<(DecisionRecord? Existing, long Revision)> LockAndFindDecisionByRequestAsync(
         DbConnection connection, DbTransaction transaction, DecideRequest request, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, _findDecisionByRequestSql)
-            .With("@platform_id", request.PlatformId)
-            .With("@request_id", request.RequestId)
-            .With("@patient_key", request.PatientKey.Value);
-        if (dialect.PatientLockSql is not null)
-        {
-            command.With("@patient_lock", dialect.PatientLockKey(request.PatientKey));
-        }
-
+        await using var command = WithPatientLock(WithRequest(connection.Command(transaction, _findDecisionByRequestSql), request), request.PatientKey);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (dialect.PatientLockSql is not null)
         {
             await reader.NextResultAsync(cancellationToken);
         }
 
+        return await ReadRequestAndRevisionAsync(reader, cancellationToken);
+    }
+
+    private static DbCommand WithRequest(DbCommand command, DecideRequest request) => command
+        .With("@platform_id", request.PlatformId)
+        .With("@request_id", request.RequestId)
+        .With("@patient_key", request.PatientKey.Value);
+
+    /// <summary>The key of <see cref="ILedgerDialect.PatientLockSql"/>, where the store has that lock.</summary>
+    private DbCommand WithPatientLock(DbCommand command, PatientKey patientKey) =>
+        dialect.PatientLockSql is null ? command : command.With("@patient_lock", dialect.PatientLockKey(patientKey));
+
+    /// <summary>The two result sets of <see cref="DecisionByRequestAndRevisionSql"/>, from the reader's current one.</summary>
+    private static async Task<(DecisionRecord? Existing, long Revision)> ReadRequestAndRevisionAsync(DbDataReader reader, CancellationToken cancellationToken)
+    {
         var existing = await reader.ReadAsync(cancellationToken) ? ReadDecision(reader) : null;
         await reader.NextResultAsync(cancellationToken);
         var revision = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : 0L;
         return (existing, revision);
     }
+
+    /// <summary>A statement to run first in a command, or nothing where the store has none.</summary>
+    private static string Before(string? statement) => statement is null ? string.Empty : statement + ";\n";
 
     private static Task<DecisionRecord?> FindDecisionAsync(
         DbConnection connection, DbTransaction? transaction, string decisionId, CancellationToken cancellationToken)
