@@ -138,6 +138,97 @@ public sealed class RedisHistoryCacheTests(RedisServer redis) : IClassFixture<Re
         Assert.False(await Database.KeyExistsAsync(key));
     }
 
+    [Fact]
+    public async Task Set_returns_before_redis_answers_and_the_entry_lands_when_it_does()
+    {
+        // A long command timeout: the SET must outlast the pause without failing.
+        var options = new RedisHistoryCacheOptions
+        {
+            Configuration = redis.ConnectionString,
+            CommandTimeout = TimeSpan.FromSeconds(30),
+        };
+        await using var multiplexer = RedisHistoryCache.Connect(options);
+        await Connected.WaitAsync(multiplexer);
+        using var cache = new RedisHistoryCache(multiplexer, options);
+        var patient = Histories.NewPatient();
+        // Redis holds every write command for 3 s; the SET cannot be answered before then.
+        await using var paused = await PausedWrites.StartAsync(redis, TimeSpan.FromSeconds(3));
+        await cache.SetAsync(patient, 4, Histories.Full(), default);
+        Assert.Equal(1, cache.PendingWriteBacks);
+        Assert.False(await paused.Database.KeyExistsAsync(HistoryCacheKeys.History(patient)));
+
+        await EventuallyAsync(() => cache.PendingWriteBacks == 0, "the SET was never answered");
+        Histories.AssertSame(Histories.Full(), await cache.GetAsync(patient, 4, default));
+        Assert.Equal(0, cache.Errors);
+        Assert.True(cache.IsHealthy);
+    }
+
+    [Fact]
+    public async Task A_write_back_that_times_out_in_the_background_opens_the_breaker()
+    {
+        await using var multiplexer = RedisHistoryCache.Connect(new RedisHistoryCacheOptions { Configuration = redis.ConnectionString });
+        await Connected.WaitAsync(multiplexer);
+        // The break outlasts the test: the call after the failure must find it open.
+        using var cache = new RedisHistoryCache(multiplexer, new RedisHistoryCacheOptions
+        {
+            Configuration = redis.ConnectionString,
+            BreakDuration = TimeSpan.FromMinutes(5),
+        });
+        var patient = Histories.NewPatient();
+
+        // Longer than the 250 ms command timeout.
+        await using var paused = await PausedWrites.StartAsync(redis, TimeSpan.FromSeconds(5));
+        await cache.SetAsync(patient, 1, Histories.Full(), default);
+
+        await EventuallyAsync(() => cache.Errors == 1, "the unanswered SET was not counted as a failure");
+        Assert.False(cache.IsHealthy);
+        Assert.Equal(0, cache.PendingWriteBacks);
+        Assert.Contains("Timeout", cache.LastError, StringComparison.Ordinal);
+        Assert.Null(await cache.GetAsync(patient, 1, default));
+        Assert.Equal(1, cache.Bypassed);
+    }
+
+    [Fact]
+    public async Task Write_backs_beyond_the_pending_limit_are_skipped()
+    {
+        var options = new RedisHistoryCacheOptions
+        {
+            Configuration = redis.ConnectionString,
+            CommandTimeout = TimeSpan.FromSeconds(30),
+            MaxPendingWriteBacks = 2,
+        };
+        await using var multiplexer = RedisHistoryCache.Connect(options);
+        await Connected.WaitAsync(multiplexer);
+        using var cache = new RedisHistoryCache(multiplexer, options);
+        var patients = new[] { Histories.NewPatient(), Histories.NewPatient(), Histories.NewPatient() };
+
+        await using var paused = await PausedWrites.StartAsync(redis, TimeSpan.FromSeconds(3));
+        foreach (var patient in patients)
+        {
+            await cache.SetAsync(patient, 1, PatientHistory.Empty, default);
+        }
+
+        Assert.Equal(2, cache.PendingWriteBacks);
+        Assert.Equal(1, cache.Bypassed);
+
+        await EventuallyAsync(() => cache.PendingWriteBacks == 0, "the SETs were never answered");
+        Assert.NotNull(await cache.GetAsync(patients[0], 1, default));
+        Assert.NotNull(await cache.GetAsync(patients[1], 1, default));
+        Assert.Null(await cache.GetAsync(patients[2], 1, default));
+        Assert.Equal(0, cache.Errors);
+        Assert.True(cache.IsHealthy);
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition, string failure)
+    {
+        var waited = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), failure);
+            await Task.Delay(20);
+        }
+    }
+
     private static byte[] Flip(byte[] bytes, int index)
     {
         var copy = (byte[])bytes.Clone();
@@ -258,5 +349,32 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
         Assert.Equal(50, cache.Misses);
         Assert.True(cache.Errors >= 1);
         Assert.False(cache.IsHealthy);
+    }
+}
+
+/// <summary>
+/// Redis holding every client's write commands (reads still run) until the time is up or this is
+/// disposed, through an admin connection of its own.
+/// </summary>
+internal sealed class PausedWrites : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _admin;
+
+    private PausedWrites(ConnectionMultiplexer admin) => _admin = admin;
+
+    public IDatabase Database => _admin.GetDatabase();
+
+    public static async Task<PausedWrites> StartAsync(RedisServer redis, TimeSpan duration)
+    {
+        var admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        var milliseconds = ((long)duration.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", milliseconds, "WRITE");
+        return new PausedWrites(admin);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _admin.GetDatabase().ExecuteAsync("CLIENT", "UNPAUSE");
+        await _admin.DisposeAsync();
     }
 }

@@ -251,6 +251,9 @@ public sealed class RedisCacheTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var key = server.Services.GetRequiredService<PatientKeyDeriver>()
             .Derive(patient.FamilyName, patient.GivenName, DateOnly.ParseExact(patient.BirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture));
+        // The guard does not wait for its write-backs; Redis runs one connection's commands in order,
+        // so once a PING sent on the guard's connection is answered, every SET it sent before is stored.
+        Assert.True(await Cache(server).PingAsync());
         var value = (byte[]?)await _inspector.GetDatabase().StringGetAsync(HistoryCacheKeys.History(key));
         if (value is null)
         {

@@ -11,7 +11,7 @@ namespace PrescribeGuard.Cache.Redis;
 
 /// <summary>
 /// Patient histories in Redis, shared by every guard instance. One GET per lookup, one SET (with a
-/// jittered TTL) after a check, one DEL after a write. Every failure is caught, counted, logged at
+/// jittered TTL) after a check, sent without waiting for its answer, one DEL after a write. Every failure is caught, counted, logged at
 /// most once per <see cref="RedisHistoryCacheOptions.LogInterval"/> and answered as a miss or a
 /// no-op; after a failure Redis is skipped for <see cref="RedisHistoryCacheOptions.BreakDuration"/>
 /// and then tried again by one call at a time, so an outage costs the ledger's history reads and
@@ -49,6 +49,7 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
     private long _errors;
     private long _bypassed;
     private long _discarded;
+    private long _pendingWriteBacks;
 
     // Circuit breaker, on the monotonic clock (never the guard's TimeProvider, which tests freeze).
     private volatile bool _failing;
@@ -88,8 +89,9 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
         _hitCounter = meter.CreateCounter<long>("prescribeguard_cache_hits_total", description: "History lookups answered by Redis");
         _missCounter = meter.CreateCounter<long>("prescribeguard_cache_misses_total", description: "History lookups the ledger answered (absent, stale, corrupt, or Redis unavailable)");
         _errorCounter = meter.CreateCounter<long>("prescribeguard_cache_errors_total", description: "Redis commands that failed or timed out");
-        _bypassCounter = meter.CreateCounter<long>("prescribeguard_cache_bypassed_total", description: "Cache calls not sent to Redis while it was failing");
+        _bypassCounter = meter.CreateCounter<long>("prescribeguard_cache_bypassed_total", description: "Cache calls not sent to Redis while it was failing (or, for write-backs, while too many were unanswered)");
         _discardCounter = meter.CreateCounter<long>("prescribeguard_cache_discarded_total", description: "Entries ignored as corrupt or of another schema version");
+        meter.CreateObservableGauge("prescribeguard_cache_write_backs_pending", () => PendingWriteBacks, description: "History SETs sent to Redis and not yet answered");
         meter.CreateObservableGauge("prescribeguard_cache_healthy", () => IsHealthy ? 1 : 0, description: "1 while Redis answers, 0 after a failure");
     }
 
@@ -104,6 +106,9 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
 
     /// <summary>Entries that were corrupt or of another format version.</summary>
     public long Discarded => Interlocked.Read(ref _discarded);
+
+    /// <summary>SETs sent and not yet answered (see <see cref="SetAsync"/>).</summary>
+    public long PendingWriteBacks => Interlocked.Read(ref _pendingWriteBacks);
 
     /// <summary>False from a failure until Redis answers again.</summary>
     public bool IsHealthy => !_failing;
@@ -186,24 +191,60 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
         return new CachedHistory(cachedRevision, history!);
     }
 
-    public async ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the SET and returns without waiting for Redis's answer, so a check that writes its
+    /// history back still makes one round trip (its GET). The answer is awaited in the background
+    /// and feeds the breaker as any other command's. Commands on the multiplexer's connection run in
+    /// the order they were sent, so a later GET or DEL from this process sees the SET.
+    /// </summary>
+    public ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken)
     {
         if (!TryEnter())
         {
             Bypass();
-            return;
+            return ValueTask.CompletedTask;
         }
 
+        if (Interlocked.Increment(ref _pendingWriteBacks) > _options.MaxPendingWriteBacks)
+        {
+            // Redis is answering too slowly to keep up; a skipped write-back only costs a later miss.
+            Interlocked.Decrement(ref _pendingWriteBacks);
+            Volatile.Write(ref _probing, 0);
+            Bypass();
+            return ValueTask.CompletedTask;
+        }
+
+        Task<bool> write;
         try
         {
             var value = HistoryCodec.Encode(revision, history);
-            await _database.StringSetAsync(HistoryCacheKeys.History(patientKey), value, NextTtl())
-                .WaitAsync(_options.CommandTimeout, CancellationToken.None).ConfigureAwait(false);
+            write = _database.StringSetAsync(HistoryCacheKeys.History(patientKey), value, NextTtl());
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Decrement(ref _pendingWriteBacks);
+            OnFailure("SET", ex);
+            return ValueTask.CompletedTask;
+        }
+
+        _ = AwaitWriteBackAsync(write);
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task AwaitWriteBackAsync(Task<bool> write)
+    {
+        try
+        {
+            await write.WaitAsync(_options.CommandTimeout, CancellationToken.None).ConfigureAwait(false);
             OnSuccess();
         }
         catch (Exception ex)
         {
             OnFailure("SET", ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingWriteBacks);
         }
     }
 

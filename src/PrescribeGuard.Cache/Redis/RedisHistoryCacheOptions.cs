@@ -21,6 +21,12 @@ public sealed class RedisHistoryCacheOptions
     /// <summary>After a failure Redis is skipped for this long, so calls do not each wait out the timeout while it is down.</summary>
     public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// At most this many write-backs awaiting Redis's answer; beyond it a write-back is skipped (and
+    /// counted as bypassed), so a Redis that answers slowly cannot pile up memory in the guard.
+    /// </summary>
+    public int MaxPendingWriteBacks { get; init; } = 4096;
+
     /// <summary>At most one warning per this interval while Redis keeps failing.</summary>
     public TimeSpan LogInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

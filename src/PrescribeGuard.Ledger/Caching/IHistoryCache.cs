@@ -21,6 +21,10 @@ public interface IHistoryCache
     ValueTask<CachedHistory?> GetLatestAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
         ValueTask.FromResult<CachedHistory?>(null);
 
+    /// <summary>
+    /// Stores the history at its revision. May return before the entry is stored (Redis answers in
+    /// the background, off the check's reply): an entry that lands late, or never, costs a miss.
+    /// </summary>
     ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken);
 
     ValueTask InvalidateAsync(PatientKey patientKey, CancellationToken cancellationToken);
