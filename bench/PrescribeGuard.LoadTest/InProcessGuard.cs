@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PrescribeGuard.Cache.Redis;
+using PrescribeGuard.Ledger;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Server.Hosting;
 
@@ -69,6 +70,9 @@ public sealed class InProcessGuard : IAsyncDisposable
                 CultureInfo.InvariantCulture,
                 $"redis cache: {redis.Hits:N0} hits, {redis.Misses:N0} misses, {redis.Errors:N0} errors, hit ratio {(double)redis.Hits / Math.Max(1, redis.Hits + redis.Misses):P1}")
             : null;
+
+    /// <summary>The ledger's write-path totals since start (decision paths, group commits, WAL fsyncs).</summary>
+    public LedgerMetricsSnapshot LedgerTotals() => _app.Services.GetRequiredService<LedgerMetrics>().Snapshot();
 
     public async ValueTask DisposeAsync()
     {

@@ -3,6 +3,7 @@ using System.Net;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using PrescribeGuard.Ledger;
 using PrescribeGuard.V1;
 
 namespace PrescribeGuard.LoadTest;
@@ -78,19 +79,36 @@ public static class LoadTestRunner
             await SettleJitAsync(health, check, options.Concurrency, TimeSpan.FromSeconds(options.SettleSeconds));
         }
 
+        // What the ledger's write path did in each check phase (warm-up included): in-process only.
+        var ledgerPhases = new List<(PhaseResult Phase, LedgerMetricsSnapshot Ledger, TimeSpan Elapsed)>();
+        async Task<PhaseResult> CheckPhaseAsync(Func<Task<PhaseResult>> phase)
+        {
+            var before = guard?.LedgerTotals();
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var result = await phase();
+            if (guard is not null)
+            {
+                ledgerPhases.Add((result, guard.LedgerTotals().Since(before!.Value), watch.Elapsed));
+            }
+
+            return result;
+        }
+
         var pairs = new List<(PhaseResult Health, PhaseResult Check)>();
         for (var round = 0; round < options.Rounds; round++)
         {
             // Later rounds only settle the connections: the code is warm after the first.
             var settle = round == 0 ? warmup : TimeSpan.FromSeconds(Math.Min(1, options.WarmupSeconds));
-            pairs.Add((await health.ClosedLoopAsync(options.Concurrency, settle, duration), await check.ClosedLoopAsync(options.Concurrency, settle, duration)));
+            pairs.Add((
+                await health.ClosedLoopAsync(options.Concurrency, settle, duration),
+                await CheckPhaseAsync(() => check.ClosedLoopAsync(options.Concurrency, settle, duration))));
         }
 
         var results = pairs.SelectMany(pair => new[] { pair.Health, pair.Check }).ToList();
         if (options.Rate > 0)
         {
             results.Add(await health.FixedRateAsync(options.Rate, warmup, duration));
-            results.Add(await check.FixedRateAsync(options.Rate, warmup, duration));
+            results.Add(await CheckPhaseAsync(() => check.FixedRateAsync(options.Rate, warmup, duration)));
         }
 
         Console.WriteLine();
@@ -111,6 +129,11 @@ public static class LoadTestRunner
         Console.WriteLine("check mix (all phases incl. warm-up): " + string.Join(", ",
             Enum.GetValues<CheckKind>().Select(k => string.Create(CultureInfo.InvariantCulture,
                 $"{k} {(mix[(int)k, 0] + mix[(int)k, 1]) / total:P0} ({mix[(int)k, 1]:N0} reserving)"))));
+        foreach (var (phase, ledger, elapsed) in ledgerPhases)
+        {
+            Console.WriteLine(LedgerSummary(phase, ledger, elapsed));
+        }
+
         if (guard?.CacheSummary() is { } cacheSummary)
         {
             Console.WriteLine(cacheSummary);
@@ -122,6 +145,21 @@ public static class LoadTestRunner
         }
 
         return results.All(r => r.Errors == 0) ? 0 : 1;
+    }
+
+    private static string LedgerSummary(PhaseResult phase, LedgerMetricsSnapshot ledger, TimeSpan elapsed)
+    {
+        var decisions = ledger.SingleCommandDecisions + ledger.TransactionDecisions;
+        var summary = string.Create(CultureInfo.InvariantCulture,
+            $"ledger during {phase.Name} (with its warm-up): {decisions:N0} decisions written, {(double)ledger.SingleCommandDecisions / Math.Max(1, decisions):P0} as one command");
+        if (ledger.GroupCommits > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture,
+                $"; {ledger.GroupCommits:N0} group commits of {(double)ledger.GroupCommitUnits / ledger.GroupCommits:F1} writes on average; " +
+                $"{ledger.WalSyncs:N0} WAL fsyncs, {ledger.WalSyncSeconds * 1000 / Math.Max(1, ledger.WalSyncs):F2} ms on average (an fsync running {ledger.WalSyncSeconds / elapsed.TotalSeconds:P0} of the time)");
+        }
+
+        return summary;
     }
 
     /// <summary>

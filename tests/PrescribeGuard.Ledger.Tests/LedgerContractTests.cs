@@ -456,11 +456,13 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         var first = Request(patient);
         await ledger.DecideAsync(first, _ => Decision(first, Now, reserve: false), CancellationToken.None);
         Assert.Equal(single, ledger.SingleCommandDecisions);
+        Assert.Equal(1 - single, ledger.TransactionDecisions);
 
         var second = Request(patient, fingerprint: "fp-second");
         var decided = await ledger.DecideAsync(second, _ => Decision(second, Now, reserve: false), CancellationToken.None);
         Assert.False(decided.Replayed);
         Assert.Equal(2 * single, ledger.SingleCommandDecisions);
+        Assert.Equal(2 - (2 * single), ledger.TransactionDecisions);
         Assert.Equal(decided.Decision.Payload, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.Payload);
 
         // The same request again is a replay; its id with another check is refused, both as before.
@@ -471,12 +473,14 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         await FailsWith(GuardErrorKind.AlreadyExists, "REQUEST_ID_REUSED", () =>
             ledger.DecideAsync(reused, _ => Decision(reused, Now, reserve: false), CancellationToken.None));
         Assert.Equal(2 * single, ledger.SingleCommandDecisions);
+        Assert.Equal(2 - (2 * single), ledger.TransactionDecisions);
 
         // A reserving check always takes the transaction (it bumps the revision).
         var reserving = Request(patient);
         var reservation = await ledger.DecideAsync(reserving, _ => Decision(reserving, Now, reserve: true), CancellationToken.None);
         Assert.NotNull(reservation.Decision.Reservation);
         Assert.Equal(2 * single, ledger.SingleCommandDecisions);
+        Assert.Equal(3 - (2 * single), ledger.TransactionDecisions);
         Assert.Single((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
         Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
     }

@@ -72,6 +72,33 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         Assert.True(wal < 8 * 1024 * 1024, $"{restarts} restarts, WAL {wal} B");
     }
 
+    [Fact]
+    public async Task Group_commits_and_wal_fsyncs_are_counted_with_the_writes_they_carried()
+    {
+        var metrics = new LedgerMetrics();
+        await using var dialect = new SqliteDialect(store.NewDatabasePath(), metrics);
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
+        await ledger.MigrateAsync(CancellationToken.None);
+        var before = metrics.Snapshot();
+
+        var requests = Enumerable.Range(0, 40).Select(_ => Request(NewPatient())).ToArray();
+        await Task.WhenAll(requests.Select(request =>
+            ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None)));
+        var during = metrics.Snapshot().Since(before);
+        Assert.Equal(40, during.TransactionDecisions);
+        Assert.Equal(0, during.SingleCommandDecisions);
+        Assert.Equal(40, during.GroupCommitUnits);
+        Assert.InRange(during.GroupCommits, 1, 40);
+        Assert.True(during.WalSyncs >= 1, $"{during.WalSyncs} fsyncs");
+        Assert.True(during.WalSyncSeconds > 0);
+
+        // A replay runs in the writer (one unit of a commit) but writes no decision.
+        var beforeReplay = metrics.Snapshot();
+        Assert.True((await ledger.DecideAsync(requests[0], _ => Decision(requests[0], Now, reserve: false), CancellationToken.None)).Replayed);
+        var replay = metrics.Snapshot().Since(beforeReplay);
+        Assert.Equal((0L, 1L), (replay.TransactionDecisions, replay.GroupCommitUnits));
+    }
+
     /// <summary>The WAL header's checkpoint sequence number: bytes 12-15, big-endian.</summary>
     private static uint WalRestarts(string walPath)
     {

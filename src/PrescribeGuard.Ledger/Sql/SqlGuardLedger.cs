@@ -14,14 +14,17 @@ namespace PrescribeGuard.Ledger.Sql;
 /// decision before any other check for the same patient can read; the call returns only after
 /// the commit.
 /// </summary>
-public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache) : IGuardLedger
+public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache, LedgerMetrics? metrics = null) : IGuardLedger
 {
     private static readonly PatientKey SchemaLockKey = new("schema-migration");
 
-    private long _singleCommandDecisions;
+    private readonly LedgerMetrics _metrics = metrics ?? new LedgerMetrics();
 
     /// <summary>Decisions written by the single-command path (see <see cref="TryInsertUnchangedDecisionAsync"/>).</summary>
-    internal long SingleCommandDecisions => Interlocked.Read(ref _singleCommandDecisions);
+    internal long SingleCommandDecisions => _metrics.Snapshot().SingleCommandDecisions;
+
+    /// <summary>Decisions written by the patient's transaction (replays write nothing and are not counted).</summary>
+    internal long TransactionDecisions => _metrics.Snapshot().TransactionDecisions;
 
     public string Provider => dialect.Name;
 
@@ -79,7 +82,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         if (_insertUnchangedDecisionSql is not null && speculative is { Decision.Reservation: null } unchanged &&
             await TryInsertUnchangedDecisionAsync(request, unchanged.Revision, unchanged.Decision, cancellationToken))
         {
-            Interlocked.Increment(ref _singleCommandDecisions);
+            _metrics.DecisionWritten(singleCommand: true);
 
             // It changed nothing the history holds: a cached history stays valid as it is; one read
             // ahead was the history at that revision (the write found the revision unchanged).
@@ -128,6 +131,11 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             // A hit that the decision did not change needs no write back.
             return (new DecideResult(decision, Replayed: false), revision, cached is null ? history : null);
         }, cancellationToken, lockInFirstCommand: true);
+
+        if (!result.Replayed)
+        {
+            _metrics.DecisionWritten(singleCommand: false);
+        }
 
         // Only after the commit: the next check reuses this history without reading the ledger.
         if (history is not null)

@@ -34,15 +34,18 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     private int _walEnabled;
     private int _disposed;
 
-    public SqliteDialect(string databasePath)
-        : this(databasePath, SqliteCheckpointer.DefaultRestartFrames, SqliteCheckpointer.DefaultInterval)
+    /// <param name="databasePath">The SQLite file.</param>
+    /// <param name="metrics">Where group commits and WAL fsyncs are counted (the ledger's own, to share them).</param>
+    public SqliteDialect(string databasePath, LedgerMetrics? metrics = null)
+        : this(databasePath, SqliteCheckpointer.DefaultRestartFrames, SqliteCheckpointer.DefaultInterval, metrics)
     {
     }
 
     /// <param name="databasePath">The SQLite file.</param>
     /// <param name="walRestartFrames">WAL length (frames) at which the writer catches the checkpoint up.</param>
     /// <param name="checkpointInterval">Between background checkpoints (tests shorten both).</param>
-    internal SqliteDialect(string databasePath, long walRestartFrames, TimeSpan checkpointInterval)
+    /// <param name="metrics">Where group commits and WAL fsyncs are counted.</param>
+    internal SqliteDialect(string databasePath, long walRestartFrames, TimeSpan checkpointInterval, LedgerMetrics? metrics = null)
     {
         DatabasePath = Path.GetFullPath(databasePath);
         _connectionString = new SqliteConnectionStringBuilder
@@ -57,8 +60,9 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
         _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval);
-        _syncer = new SqliteWalSyncer();
-        _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer);
+        metrics ??= new LedgerMetrics();
+        _syncer = new SqliteWalSyncer(metrics);
+        _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer, metrics);
     }
 
     public string DatabasePath { get; }

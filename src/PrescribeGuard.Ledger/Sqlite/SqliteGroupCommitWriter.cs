@@ -47,6 +47,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         AllowSynchronousContinuations = false,
     });
 
+    private readonly LedgerMetrics _metrics;
     private readonly Task _loop;
     private SqliteWriterConnection? _connection;
     private SqliteWalFile? _wal;
@@ -54,11 +55,12 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
     /// <param name="betweenBatches">Runs on the writer connection after each batch's callers are
     /// completed and before the next batch, outside any transaction (WAL upkeep).</param>
-    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect, Action<SqliteWriterConnection> betweenBatches, SqliteWalSyncer syncer)
+    public SqliteGroupCommitWriter(Func<SqliteWriterConnection> connect, Action<SqliteWriterConnection> betweenBatches, SqliteWalSyncer syncer, LedgerMetrics metrics)
     {
         _connect = connect;
         _betweenBatches = betweenBatches;
         _syncer = syncer;
+        _metrics = metrics;
         _loop = Task.Run(RunAsync);
     }
 
@@ -189,6 +191,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             if (succeeded > 0)
             {
                 transaction.Commit();
+                _metrics.GroupCommitted(succeeded);
             }
             else if (savepoints)
             {

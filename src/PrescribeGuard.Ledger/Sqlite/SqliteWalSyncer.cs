@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using PrescribeGuard.Domain.Errors;
 
@@ -36,7 +37,13 @@ internal sealed class SqliteWalSyncer : IAsyncDisposable
     private SqliteWalFile? _current;
     private volatile Exception? _failure;
 
-    public SqliteWalSyncer() => _loop = Task.Run(RunAsync);
+    private readonly LedgerMetrics _metrics;
+
+    public SqliteWalSyncer(LedgerMetrics metrics)
+    {
+        _metrics = metrics;
+        _loop = Task.Run(RunAsync);
+    }
 
     /// <summary>Waited for before each fsync when set; tests use it to hold a sync back.</summary>
     internal Func<Task>? Gate { get; set; }
@@ -189,10 +196,18 @@ internal sealed class SqliteWalSyncer : IAsyncDisposable
             await gate().ConfigureAwait(false);
         }
 
+        if (_toSync.Count == 0)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
         foreach (var wal in _toSync)
         {
             wal.Sync();
         }
+
+        _metrics.WalSynced(Stopwatch.GetTimestamp() - started);
     }
 
     private static GuardException NotDurable(Exception ex) =>

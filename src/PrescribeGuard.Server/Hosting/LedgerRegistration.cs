@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using PrescribeGuard.Ledger;
 using PrescribeGuard.Ledger.Caching;
@@ -19,6 +20,7 @@ public static class LedgerRegistration
     public static IServiceCollection AddGuardLedger(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<LedgerOptions>(configuration.GetSection(LedgerOptions.Section));
+        services.AddSingleton(provider => new LedgerMetrics(provider.GetService<IMeterFactory>()));
         services.AddSingleton<ILedgerDialect>(provider =>
         {
             var ledger = provider.GetRequiredService<IOptions<LedgerOptions>>().Value;
@@ -27,13 +29,13 @@ public static class LedgerRegistration
             var chosen = ChooseProvider(configuration[$"{LedgerOptions.Section}:{nameof(LedgerOptions.Provider)}"], connectionString);
             return chosen switch
             {
-                "sqlite" => CreateSqlite(guard, ledger),
+                "sqlite" => CreateSqlite(guard, ledger, provider.GetRequiredService<LedgerMetrics>()),
                 "postgres" => CreatePostgres(connectionString),
                 _ => throw new InvalidOperationException($"Ledger:Provider '{chosen}' is not supported (use sqlite or postgres)"),
             };
         });
         services.AddSingleton<IGuardLedger>(provider => new SqlGuardLedger(
-            provider.GetRequiredService<ILedgerDialect>(), provider.GetRequiredService<IHistoryCache>()));
+            provider.GetRequiredService<ILedgerDialect>(), provider.GetRequiredService<IHistoryCache>(), provider.GetRequiredService<LedgerMetrics>()));
         return services;
     }
 
@@ -43,10 +45,10 @@ public static class LedgerRegistration
         : !string.IsNullOrWhiteSpace(connectionString) ? "postgres"
         : "sqlite";
 
-    private static SqliteDialect CreateSqlite(GuardOptions guard, LedgerOptions ledger)
+    private static SqliteDialect CreateSqlite(GuardOptions guard, LedgerOptions ledger, LedgerMetrics metrics)
     {
         Directory.CreateDirectory(guard.DataDirectory);
-        return new SqliteDialect(Path.Combine(guard.DataDirectory, ledger.SqliteFileName));
+        return new SqliteDialect(Path.Combine(guard.DataDirectory, ledger.SqliteFileName), metrics);
     }
 
     private static PostgresDialect CreatePostgres(string? connectionString) =>

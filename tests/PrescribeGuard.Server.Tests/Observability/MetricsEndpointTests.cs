@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using PrescribeGuard.Ledger;
 using PrescribeGuard.Server.Tests.Support;
 
 namespace PrescribeGuard.Server.Tests.Observability;
@@ -68,6 +70,23 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     {
         using var response = await _http.GetAsync(new Uri(_server.MetricsAddress, "/prescribeguard.v1.PrescriptionGuard/CheckPrescription"));
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_ledger_write_path_shows_decisions_by_path_group_commits_and_wal_fsyncs()
+    {
+        await ObservabilityWorkload.RunAsync(_server);
+        var totals = _server.Services.GetRequiredService<LedgerMetrics>().Snapshot();
+        var text = await _http.GetStringAsync(new Uri(_server.MetricsAddress, "/metrics"));
+
+        // The embedded ledger writes every decision in its group-committed transaction.
+        Assert.True(totals.TransactionDecisions > 0);
+        Assert.Equal(0, totals.SingleCommandDecisions);
+        Assert.Contains($"prescribeguard_ledger_decision_writes_total{{path=\"transaction\"}} {totals.TransactionDecisions}", text, StringComparison.Ordinal);
+        Assert.Contains("prescribeguard_ledger_decision_writes_total{path=\"single_command\"} 0", text, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^prescribeguard_ledger_group_commit_units_count [1-9]", text);
+        Assert.Matches(@"(?m)^prescribeguard_ledger_wal_sync_seconds_count [1-9]", text);
+        Assert.Contains("prescribeguard_ledger_wal_sync_seconds_bucket{le=\"0.0001\"}", text, StringComparison.Ordinal);
     }
 
     [Fact]
