@@ -23,7 +23,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
     {
         var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<long>(1 << 14)).ToArray();
         var errors = Enumerable.Range(0, concurrency).Select(_ => new Dictionary<string, long>()).ToArray();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var cost = ProcessCost.Begin();
         var watch = Stopwatch.StartNew();
         var deadline = duration.Ticks * Stopwatch.Frequency / TimeSpan.TicksPerSecond;
         var workers = Enumerable.Range(0, concurrency).Select(w => Task.Run(async () =>
@@ -47,8 +47,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = watch.Elapsed;
-        var cpuPercent = CpuPercent(cpu, elapsed);
-        return PhaseResult.From(record ? name : name + " (warm-up)", elapsed, latencies, errors, cpuPercent);
+        return PhaseResult.From(record ? name : name + " (warm-up)", elapsed, latencies, errors, cost.Since(elapsed));
     }
 
     public async Task<PhaseResult> FixedRateAsync(int rate, TimeSpan warmup, TimeSpan duration)
@@ -64,7 +63,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
         var gate = new object();
         var inFlight = new List<Task>();
         var random = new Random(99);
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var cost = ProcessCost.Begin();
         var watch = Stopwatch.StartNew();
         long started = 0;
         long skipped = 0;
@@ -116,7 +115,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
             elapsed,
             [latencies],
             [errors],
-            CpuPercent(cpu, elapsed));
+            cost.Since(elapsed));
     }
 
     private async Task<string?> TryCallAsync(Random random, CallInvoker invoker)
@@ -135,7 +134,4 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
             return "INVALID_ANSWER: " + ex.Message;
         }
     }
-
-    private static double CpuPercent(TimeSpan before, TimeSpan elapsed) =>
-        (Process.GetCurrentProcess().TotalProcessorTime - before).TotalMilliseconds / elapsed.TotalMilliseconds / Environment.ProcessorCount * 100;
 }
