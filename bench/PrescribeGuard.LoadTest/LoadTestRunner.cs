@@ -155,8 +155,10 @@ public static class LoadTestRunner
         if (ledger.GroupCommits > 0)
         {
             summary += string.Create(CultureInfo.InvariantCulture,
-                $"; {ledger.GroupCommits:N0} group commits of {(double)ledger.GroupCommitUnits / ledger.GroupCommits:F1} writes on average; " +
-                $"{ledger.WalSyncs:N0} WAL fsyncs, {ledger.WalSyncSeconds * 1000 / Math.Max(1, ledger.WalSyncs):F2} ms on average (an fsync running {ledger.WalSyncSeconds / elapsed.TotalSeconds:P0} of the time)");
+                $"; {ledger.GroupCommits:N0} group commits of {(double)ledger.GroupCommitWrites / ledger.GroupCommits:F1} writes on average; " +
+                $"{ledger.WalSyncs:N0} WAL fsyncs, {ledger.WalSyncSeconds * 1000 / Math.Max(1, ledger.WalSyncs):F2} ms on average (an fsync running {ledger.WalSyncSeconds / elapsed.TotalSeconds:P0} of the time); " +
+                $"checkpoints: {ledger.BackgroundCheckpoints:N0} in the background ({ledger.BackgroundCheckpointSeconds * 1000 / Math.Max(1, ledger.BackgroundCheckpoints):F1} ms on average), " +
+                $"{ledger.WriterCheckpoints:N0} by the writer ({ledger.WriterCheckpointSeconds * 1000 / Math.Max(1, ledger.WriterCheckpoints):F1} ms on average, {ledger.WriterCheckpointSeconds / elapsed.TotalSeconds:P1} of the time)");
         }
 
         return summary;

@@ -6,8 +6,8 @@ namespace PrescribeGuard.Ledger;
 /// <summary>
 /// What the ledger's write path did, for operators and the load test: which way each decision was
 /// written (one command on PostgreSQL's fast path, or a transaction), and on SQLite how many writes
-/// each group commit carried and how long each WAL fsync took, the two figures that set an embedded
-/// check's latency. Meter <see cref="MeterName"/>, exported by the guard's meter bridge when a meter
+/// each group commit carried, how long each WAL fsync took and how long checkpoints took (the
+/// writer's own catch-up stalls every queued write). Meter <see cref="MeterName"/>, exported by the guard's meter bridge when a meter
 /// factory is given; without one the totals are still kept (tests, the load test).
 /// </summary>
 /// <remarks>
@@ -18,15 +18,23 @@ public sealed class LedgerMetrics
 {
     public const string MeterName = "PrescribeGuard.Ledger";
 
-    private readonly Histogram<int>? _groupCommitUnits;
+    private static readonly KeyValuePair<string, object?> ByWriter = new("by", "writer");
+    private static readonly KeyValuePair<string, object?> InBackground = new("by", "background");
+
+    private readonly Histogram<int>? _groupCommitWrites;
     private readonly Histogram<double>? _walSyncSeconds;
+    private readonly Histogram<double>? _checkpointSeconds;
 
     private long _singleCommandDecisions;
     private long _transactionDecisions;
     private long _groupCommits;
-    private long _groupCommitUnitsTotal;
+    private long _groupCommitWritesTotal;
     private long _walSyncs;
     private long _walSyncTicks;
+    private long _writerCheckpoints;
+    private long _writerCheckpointTicks;
+    private long _backgroundCheckpoints;
+    private long _backgroundCheckpointTicks;
 
     public LedgerMetrics(IMeterFactory? meterFactory = null)
     {
@@ -39,14 +47,18 @@ public sealed class LedgerMetrics
         meter.CreateObservableCounter(
             "prescribeguard_ledger_decision_writes_total",
             ObserveDecisionWrites,
-            description: "Decisions written, by path: single_command (PostgreSQL, cached history unchanged, nothing reserved) or transaction");
-        _groupCommitUnits = meter.CreateHistogram<int>(
-            "prescribeguard_ledger_group_commit_units",
-            description: "Writes committed together by one SQLite group commit");
+            description: "Decisions written, by path: single_command (PostgreSQL: nothing reserved, made on a history whose revision was still current, cached or read ahead) or transaction");
+        _groupCommitWrites = meter.CreateHistogram<int>(
+            "prescribeguard_ledger_group_commit_writes",
+            description: "Calls run in one SQLite group-committed transaction (replays included, failed ones not)");
         _walSyncSeconds = meter.CreateHistogram<double>(
             "prescribeguard_ledger_wal_sync",
             unit: "s",
-            description: "Duration of one fsync of the SQLite WAL, which every write waits for before its reply");
+            description: "Duration of one fsync round of the SQLite WAL (every file it syncs), which every write waits for before its reply");
+        _checkpointSeconds = meter.CreateHistogram<double>(
+            "prescribeguard_ledger_checkpoint",
+            unit: "s",
+            description: "Duration of one SQLite WAL checkpoint, by who ran it: background (beside the writer) or writer (its catch-up between batches, which every queued write waits for)");
     }
 
     public void DecisionWritten(bool singleCommand)
@@ -61,11 +73,12 @@ public sealed class LedgerMetrics
         }
     }
 
-    public void GroupCommitted(int units)
+    /// <summary>A group commit of <paramref name="writes"/> calls, counted at the commit (before its fsync).</summary>
+    public void GroupCommitted(int writes)
     {
         Interlocked.Increment(ref _groupCommits);
-        Interlocked.Add(ref _groupCommitUnitsTotal, units);
-        _groupCommitUnits?.Record(units);
+        Interlocked.Add(ref _groupCommitWritesTotal, writes);
+        _groupCommitWrites?.Record(writes);
     }
 
     public void WalSynced(long elapsedTimestampTicks)
@@ -75,13 +88,33 @@ public sealed class LedgerMetrics
         _walSyncSeconds?.Record((double)elapsedTimestampTicks / Stopwatch.Frequency);
     }
 
+    public void Checkpointed(bool byWriter, long elapsedTimestampTicks)
+    {
+        if (byWriter)
+        {
+            Interlocked.Increment(ref _writerCheckpoints);
+            Interlocked.Add(ref _writerCheckpointTicks, elapsedTimestampTicks);
+        }
+        else
+        {
+            Interlocked.Increment(ref _backgroundCheckpoints);
+            Interlocked.Add(ref _backgroundCheckpointTicks, elapsedTimestampTicks);
+        }
+
+        _checkpointSeconds?.Record((double)elapsedTimestampTicks / Stopwatch.Frequency, byWriter ? ByWriter : InBackground);
+    }
+
     public LedgerMetricsSnapshot Snapshot() => new(
         Interlocked.Read(ref _singleCommandDecisions),
         Interlocked.Read(ref _transactionDecisions),
         Interlocked.Read(ref _groupCommits),
-        Interlocked.Read(ref _groupCommitUnitsTotal),
+        Interlocked.Read(ref _groupCommitWritesTotal),
         Interlocked.Read(ref _walSyncs),
-        (double)Interlocked.Read(ref _walSyncTicks) / Stopwatch.Frequency);
+        (double)Interlocked.Read(ref _walSyncTicks) / Stopwatch.Frequency,
+        Interlocked.Read(ref _writerCheckpoints),
+        (double)Interlocked.Read(ref _writerCheckpointTicks) / Stopwatch.Frequency,
+        Interlocked.Read(ref _backgroundCheckpoints),
+        (double)Interlocked.Read(ref _backgroundCheckpointTicks) / Stopwatch.Frequency);
 
     private IEnumerable<Measurement<long>> ObserveDecisionWrites()
     {
@@ -95,16 +128,24 @@ public readonly record struct LedgerMetricsSnapshot(
     long SingleCommandDecisions,
     long TransactionDecisions,
     long GroupCommits,
-    long GroupCommitUnits,
+    long GroupCommitWrites,
     long WalSyncs,
-    double WalSyncSeconds)
+    double WalSyncSeconds,
+    long WriterCheckpoints,
+    double WriterCheckpointSeconds,
+    long BackgroundCheckpoints,
+    double BackgroundCheckpointSeconds)
 {
     /// <summary>What happened between <paramref name="before"/> and this snapshot.</summary>
     public LedgerMetricsSnapshot Since(LedgerMetricsSnapshot before) => new(
         SingleCommandDecisions - before.SingleCommandDecisions,
         TransactionDecisions - before.TransactionDecisions,
         GroupCommits - before.GroupCommits,
-        GroupCommitUnits - before.GroupCommitUnits,
+        GroupCommitWrites - before.GroupCommitWrites,
         WalSyncs - before.WalSyncs,
-        WalSyncSeconds - before.WalSyncSeconds);
+        WalSyncSeconds - before.WalSyncSeconds,
+        WriterCheckpoints - before.WriterCheckpoints,
+        WriterCheckpointSeconds - before.WriterCheckpointSeconds,
+        BackgroundCheckpoints - before.BackgroundCheckpoints,
+        BackgroundCheckpointSeconds - before.BackgroundCheckpointSeconds);
 }

@@ -48,8 +48,9 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     public async Task Under_continuous_writes_the_wal_starts_over_instead_of_growing_with_every_commit()
     {
         var path = store.NewDatabasePath();
-        await using var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50));
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        var metrics = new LedgerMetrics();
+        await using var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50), metrics);
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
         await ledger.MigrateAsync(CancellationToken.None);
 
         // Writers back to back keep the single writer busy, so a checkpoint beside it never finds it idle.
@@ -70,6 +71,11 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         var restarts = WalRestarts(path + "-wal");
         Assert.True(restarts >= 5, $"{restarts} restarts, WAL {wal} B");
         Assert.True(wal < 8 * 1024 * 1024, $"{restarts} restarts, WAL {wal} B");
+
+        // Both kinds of checkpoint ran and were timed.
+        var totals = metrics.Snapshot();
+        Assert.True(totals.BackgroundCheckpoints >= 1 && totals.BackgroundCheckpointSeconds > 0, $"{totals}");
+        Assert.True(totals.WriterCheckpoints >= 1 && totals.WriterCheckpointSeconds > 0, $"{totals}");
     }
 
     [Fact]
@@ -87,7 +93,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         var during = metrics.Snapshot().Since(before);
         Assert.Equal(40, during.TransactionDecisions);
         Assert.Equal(0, during.SingleCommandDecisions);
-        Assert.Equal(40, during.GroupCommitUnits);
+        Assert.Equal(40, during.GroupCommitWrites);
         Assert.InRange(during.GroupCommits, 1, 40);
         Assert.True(during.WalSyncs >= 1, $"{during.WalSyncs} fsyncs");
         Assert.True(during.WalSyncSeconds > 0);
@@ -96,7 +102,52 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         var beforeReplay = metrics.Snapshot();
         Assert.True((await ledger.DecideAsync(requests[0], _ => Decision(requests[0], Now, reserve: false), CancellationToken.None)).Replayed);
         var replay = metrics.Snapshot().Since(beforeReplay);
-        Assert.Equal((0L, 1L), (replay.TransactionDecisions, replay.GroupCommitUnits));
+        Assert.Equal((0L, 1L), (replay.TransactionDecisions, replay.GroupCommitWrites));
+    }
+
+    [Fact]
+    public async Task Writes_queued_while_the_writer_is_busy_share_one_group_commit()
+    {
+        var metrics = new LedgerMetrics();
+        await using var dialect = new SqliteDialect(store.NewDatabasePath(), metrics);
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
+        await ledger.MigrateAsync(CancellationToken.None);
+        var before = metrics.Snapshot();
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+
+        // Without a cache the decision is made inside the writer's unit: holding it holds the writer.
+        var first = Request(NewPatient());
+        var holding = ledger.DecideAsync(first, _ =>
+        {
+            entered.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+            return Decision(first, Now, reserve: false);
+        }, CancellationToken.None);
+        var others = Enumerable.Range(0, 39).Select(_ => Request(NewPatient())).ToArray();
+        Task<DecideResult>[] queued;
+        try
+        {
+            Assert.True(entered.Wait(TimeSpan.FromSeconds(30)), "the first write never reached the writer");
+            queued = [.. others.Select(request => ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None))];
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (dialect.QueuedWrites < others.Length)
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"{dialect.QueuedWrites} writes queued");
+                await Task.Delay(10);
+            }
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        await holding;
+        await Task.WhenAll(queued);
+
+        // The held write's commit, then one commit for the 39 that queued behind it.
+        var during = metrics.Snapshot().Since(before);
+        Assert.Equal((2L, 40L, 40L), (during.GroupCommits, during.GroupCommitWrites, during.TransactionDecisions));
     }
 
     /// <summary>The WAL header's checkpoint sequence number: bytes 12-15, big-endian.</summary>

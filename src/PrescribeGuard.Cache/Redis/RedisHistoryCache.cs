@@ -72,6 +72,7 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
     {
         ArgumentNullException.ThrowIfNull(multiplexer);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxPendingWriteBacks);
         _database = multiplexer.GetDatabase();
         _options = options;
         _logger = logger ?? NullLogger<RedisHistoryCache>.Instance;
@@ -101,7 +102,7 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
 
     public long Errors => Interlocked.Read(ref _errors);
 
-    /// <summary>Calls answered without asking Redis because it had just failed.</summary>
+    /// <summary>Calls answered without asking Redis because it had just failed, and write-backs skipped over <see cref="RedisHistoryCacheOptions.MaxPendingWriteBacks"/>.</summary>
     public long Bypassed => Interlocked.Read(ref _bypassed);
 
     /// <summary>Entries that were corrupt or of another format version.</summary>
@@ -194,22 +195,20 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
     /// <summary>
     /// Sends the SET and returns without waiting for Redis's answer, so a check that writes its
     /// history back still makes one round trip (its GET). The answer is awaited in the background
-    /// and feeds the breaker as any other command's. Commands on the multiplexer's connection run in
-    /// the order they were sent, so a later GET or DEL from this process sees the SET.
+    /// and feeds the breaker as any other command's; the connection's own timeout (which
+    /// <see cref="Connect"/> sets to <see cref="RedisHistoryCacheOptions.CommandTimeout"/>) ends a
+    /// SET that is never answered, so <see cref="PendingWriteBacks"/> counts what the connection
+    /// still has outstanding. Redis runs one connection's commands in the order they were sent, so
+    /// this process's next GET or DEL for the patient comes after the SET (on one endpoint; in a
+    /// cluster a SET re-sent after a MOVED may land late, which the revision check turns into a miss).
     /// </summary>
     public ValueTask SetAsync(PatientKey patientKey, long revision, PatientHistory history, CancellationToken cancellationToken)
     {
-        if (!TryEnter())
+        // The limit first: a write-back skipped for it must not take the breaker's probe.
+        if (Interlocked.Increment(ref _pendingWriteBacks) > _options.MaxPendingWriteBacks || !TryEnter())
         {
-            Bypass();
-            return ValueTask.CompletedTask;
-        }
-
-        if (Interlocked.Increment(ref _pendingWriteBacks) > _options.MaxPendingWriteBacks)
-        {
-            // Redis is answering too slowly to keep up; a skipped write-back only costs a later miss.
+            // Redis is failing, or answering too slowly to keep up: a skipped write-back costs a later miss.
             Interlocked.Decrement(ref _pendingWriteBacks);
-            Volatile.Write(ref _probing, 0);
             Bypass();
             return ValueTask.CompletedTask;
         }
@@ -235,7 +234,7 @@ public sealed class RedisHistoryCache : IHistoryCache, IDisposable
     {
         try
         {
-            await write.WaitAsync(_options.CommandTimeout, CancellationToken.None).ConfigureAwait(false);
+            await write.ConfigureAwait(false);
             OnSuccess();
         }
         catch (Exception ex)

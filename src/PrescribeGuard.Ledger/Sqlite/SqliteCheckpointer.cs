@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace PrescribeGuard.Ledger.Sqlite;
@@ -34,6 +35,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
     private readonly string _connectionString;
     private readonly long _restartFrames;
+    private readonly LedgerMetrics _metrics;
     private readonly Timer _timer;
     private SqliteConnection? _connection;
     private long _batches;
@@ -41,10 +43,11 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private long _walFrames;
     private int _running;
 
-    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval)
+    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval, LedgerMetrics metrics)
     {
         _connectionString = connectionString;
         _restartFrames = restartFrames;
+        _metrics = metrics;
         _timer = new Timer(_ => Run(), null, interval, interval);
     }
 
@@ -75,7 +78,10 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             // All copied: the writer's next transaction starts the WAL over, unless a reader still
             // reads from it; then the WAL stays long, the next background checkpoint reports its
             // length again, and the batch after that catches up once more.
-            if (Checkpoint(writer) is var (frames, copied))
+            var started = Stopwatch.GetTimestamp();
+            var outcome = Checkpoint(writer);
+            _metrics.Checkpointed(byWriter: true, Stopwatch.GetTimestamp() - started);
+            if (outcome is var (frames, copied))
             {
                 Volatile.Write(ref _walFrames, copied == frames ? 0 : frames);
             }
@@ -124,7 +130,10 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 timeout.ExecuteNonQuery();
             }
 
-            if (Checkpoint(_connection) is var (frames, _))
+            var started = Stopwatch.GetTimestamp();
+            var outcome = Checkpoint(_connection);
+            _metrics.Checkpointed(byWriter: false, Stopwatch.GetTimestamp() - started);
+            if (outcome is var (frames, _))
             {
                 Volatile.Write(ref _walFrames, frames);
             }

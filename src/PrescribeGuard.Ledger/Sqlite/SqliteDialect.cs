@@ -59,13 +59,16 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         // BEGIN IMMEDIATE already excludes every other writer of the file.
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
-        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval);
         metrics ??= new LedgerMetrics();
+        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval, metrics);
         _syncer = new SqliteWalSyncer(metrics);
         _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer, metrics);
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>Writes waiting for the writer (tests).</summary>
+    internal int QueuedWrites => _writer.QueuedUnits;
 
     public string Name => "sqlite";
 

@@ -52,6 +52,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
     private SqliteWriterConnection? _connection;
     private SqliteWalFile? _wal;
     private bool _pipelined;
+    private int _queued;
 
     /// <param name="betweenBatches">Runs on the writer connection after each batch's callers are
     /// completed and before the next batch, outside any transaction (WAL upkeep).</param>
@@ -64,6 +65,9 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         _loop = Task.Run(RunAsync);
     }
 
+    /// <summary>Units queued and not yet taken into a batch (tests; the single-reader channel cannot count).</summary>
+    internal int QueuedUnits => Volatile.Read(ref _queued);
+
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -72,9 +76,14 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         }
 
         var unit = new WriteUnit<T>(work, cancellationToken);
-        return _queue.Writer.TryWrite(unit)
-            ? unit.Task
-            : Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDialect), "the ledger is shutting down"));
+        Interlocked.Increment(ref _queued);
+        if (_queue.Writer.TryWrite(unit))
+        {
+            return unit.Task;
+        }
+
+        Interlocked.Decrement(ref _queued);
+        return Task.FromException<T>(new ObjectDisposedException(nameof(SqliteDialect), "the ledger is shutting down"));
     }
 
     public async ValueTask DisposeAsync()
@@ -93,6 +102,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
             {
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var unit))
                 {
+                    Interlocked.Decrement(ref _queued);
                     if (!unit.CancelIfRequested())
                     {
                         batch.Add(unit);

@@ -84,7 +84,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(0, totals.SingleCommandDecisions);
         Assert.Contains($"prescribeguard_ledger_decision_writes_total{{path=\"transaction\"}} {totals.TransactionDecisions}", text, StringComparison.Ordinal);
         Assert.Contains("prescribeguard_ledger_decision_writes_total{path=\"single_command\"} 0", text, StringComparison.Ordinal);
-        Assert.Matches(@"(?m)^prescribeguard_ledger_group_commit_units_count [1-9]", text);
+        Assert.Matches(@"(?m)^prescribeguard_ledger_group_commit_writes_count [1-9]", text);
         Assert.Matches(@"(?m)^prescribeguard_ledger_wal_sync_seconds_count [1-9]", text);
         Assert.Contains("prescribeguard_ledger_wal_sync_seconds_bucket{le=\"0.0001\"}", text, StringComparison.Ordinal);
     }
