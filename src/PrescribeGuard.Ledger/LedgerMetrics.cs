@@ -7,8 +7,9 @@ namespace PrescribeGuard.Ledger;
 /// What the ledger's write path did, for operators and the load test: which way each decision was
 /// written (one command on PostgreSQL's fast path, or a transaction), and on SQLite how many writes
 /// each group commit carried, how long each WAL fsync took and how long checkpoints took (the
-/// writer's own catch-up stalls every queued write). Meter <see cref="MeterName"/>, exported by the guard's meter bridge when a meter
-/// factory is given; without one the totals are still kept (tests, the load test).
+/// writer's own catch-up stalls every queued write). Meter <see cref="MeterName"/>, exported by the
+/// guard's meter bridge when a meter factory is given; without one the totals are still kept (tests,
+/// the load test).
 /// </summary>
 /// <remarks>
 /// Decisions are counted with one interlocked add each and reported at scrape time (an observable

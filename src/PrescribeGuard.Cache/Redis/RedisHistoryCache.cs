@@ -11,9 +11,9 @@ namespace PrescribeGuard.Cache.Redis;
 
 /// <summary>
 /// Patient histories in Redis, shared by every guard instance. One GET per lookup, one SET (with a
-/// jittered TTL) after a check, sent without waiting for its answer, one DEL after a write. Every failure is caught, counted, logged at
-/// most once per <see cref="RedisHistoryCacheOptions.LogInterval"/> and answered as a miss or a
-/// no-op; after a failure Redis is skipped for <see cref="RedisHistoryCacheOptions.BreakDuration"/>
+/// jittered TTL) after a check, sent without waiting for its answer, one DEL after a write. Every
+/// failure is caught, counted, logged at most once per <see cref="RedisHistoryCacheOptions.LogInterval"/>
+/// and answered as a miss or a no-op; after a failure Redis is skipped for <see cref="RedisHistoryCacheOptions.BreakDuration"/>
 /// and then tried again by one call at a time, so an outage costs the ledger's history reads and
 /// nothing else. Correctness never depends on this cache: the ledger uses an entry only when its
 /// revision is the one it read under the patient's lock.
