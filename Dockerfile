@@ -15,7 +15,11 @@ COPY src/PrescribeGuard.Server/PrescribeGuard.Server.csproj src/PrescribeGuard.S
 RUN dotnet restore src/PrescribeGuard.Server/PrescribeGuard.Server.csproj
 COPY src/ src/
 COPY policy/ policy/
-RUN dotnet publish src/PrescribeGuard.Server/PrescribeGuard.Server.csproj -c Release --no-restore -o /app
+# The image has no .git, so the commit is passed in (docker build --build-arg SOURCE_REVISION=$(git rev-parse HEAD));
+# it becomes the revision label of prescribeguard_build_info. Empty: "unknown".
+ARG SOURCE_REVISION=
+RUN dotnet publish src/PrescribeGuard.Server/PrescribeGuard.Server.csproj -c Release --no-restore -o /app \
+    -p:SourceRevisionId="${SOURCE_REVISION}"
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
