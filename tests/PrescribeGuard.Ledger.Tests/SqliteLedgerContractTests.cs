@@ -50,8 +50,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         var path = store.NewDatabasePath();
         var metrics = new LedgerMetrics();
         await using var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50), metrics);
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
-        await ledger.MigrateAsync(CancellationToken.None);
+        var ledger = await MigratedAsync(dialect, metrics);
 
         // Writers back to back keep the single writer busy, so a checkpoint beside it never finds it idle.
         await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
@@ -83,8 +82,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     {
         var metrics = new LedgerMetrics();
         await using var dialect = new SqliteDialect(store.NewDatabasePath(), metrics);
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
-        await ledger.MigrateAsync(CancellationToken.None);
+        var ledger = await MigratedAsync(dialect, metrics);
         var before = metrics.Snapshot();
 
         var requests = Enumerable.Range(0, 40).Select(_ => Request(NewPatient())).ToArray();
@@ -110,8 +108,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     {
         var metrics = new LedgerMetrics();
         await using var dialect = new SqliteDialect(store.NewDatabasePath(), metrics);
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
-        await ledger.MigrateAsync(CancellationToken.None);
+        var ledger = await MigratedAsync(dialect, metrics);
         var before = metrics.Snapshot();
         using var entered = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -239,10 +236,17 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     }
 
     /// <summary>Past the first commit of the writer's connection, which SQLite syncs itself.</summary>
+    /// <summary>A ledger without a cache on <paramref name="dialect"/>, its schema migrated.</summary>
+    private static async Task<SqlGuardLedger> MigratedAsync(SqliteDialect dialect, LedgerMetrics? metrics = null)
+    {
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache(), metrics);
+        await ledger.MigrateAsync(CancellationToken.None);
+        return ledger;
+    }
+
     private static async Task<SqlGuardLedger> MigratedWithOneDecisionAsync(SqliteDialect dialect)
     {
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var ledger = await MigratedAsync(dialect);
         var request = Request(NewPatient());
         await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None);
         return ledger;
