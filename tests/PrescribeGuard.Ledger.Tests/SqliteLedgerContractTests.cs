@@ -34,6 +34,28 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     protected override string IndexDefinitionSql => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name";
 
     [Fact]
+    public async Task A_decision_and_its_audit_link_are_written_without_temporary_tables()
+    {
+        // Every check writes these: an INSERT … SELECT of audit_chain from itself made SQLite open
+        // and destroy two temporary b-trees per decision (a pager and page cache each).
+        await using var connection = (SqliteConnection)await store.Dialect.OpenAsync(CancellationToken.None);
+        connection.CreateFunction("audit_link_hash", (long _, string _, byte[] _, string _, string _) => string.Empty);
+        var statements = Ledger.InsertDecisionSql.Split(";\n");
+        Assert.Equal(2, statements.Length);
+
+        foreach (var statement in statements)
+        {
+            var explained = System.Text.RegularExpressions.Regex.Replace(statement, "@[a-z_]+", "NULL");
+            await using var command = connection.Command(null, "EXPLAIN " + explained);
+            var opcodes = await LinesOfAsync(command, 1);
+
+            Assert.Contains("Insert", opcodes, StringComparison.Ordinal);
+            Assert.DoesNotContain("OpenEphemeral", opcodes, StringComparison.Ordinal);
+            Assert.DoesNotContain("OpenAutoindex", opcodes, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task An_audit_link_of_a_record_id_with_a_nul_hashes_the_whole_id()
     {
         // The gRPC API refuses control characters in ids, but the ledger must not depend on it: a text

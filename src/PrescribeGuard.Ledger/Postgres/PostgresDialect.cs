@@ -164,6 +164,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public async ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 
+    // PostgreSQL runs the join form as it is, reading the head once.
+    public bool BuffersInsertFromItself => false;
+
     // The statements of one command travel before a single Sync; outside BEGIN they form one
     // implicit transaction, committed (with synchronous_commit=on, durably) before the reply.
     public bool CommitsCommandsAtomically => true;

@@ -72,6 +72,15 @@ public interface ILedgerDialect
     string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash);
 
     /// <summary>
+    /// Whether an INSERT … SELECT that reads its own table is run through temporary tables (SQLite
+    /// copies the selected rows into one first, so the insert cannot see its own rows, and a LEFT
+    /// JOIN on a LIMIT sub-query into another; each opened and destroyed per execution). Such a
+    /// store appends an audit link from one row of VALUES instead, reading the chain's head in
+    /// scalar sub-queries.
+    /// </summary>
+    bool BuffersInsertFromItself { get; }
+
+    /// <summary>
     /// Whether a command of several statements, sent outside <see cref="WriteAsync"/> on a connection
     /// of <see cref="OpenAsync"/>, commits as one transaction of its own (all its statements or none,
     /// durable when it returns), so that a write needing no read-back can be one round trip.

@@ -23,10 +23,24 @@ public sealed partial class SqlGuardLedger
     private static string Audited(ILedgerDialect dialect, string rowSql) =>
         Before(dialect.AuditChainLockSql) + rowSql + ";\n" +
         "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+        (dialect.BuffersInsertFromItself ? AuditLinkValues(dialect) : AuditLinkFromHead(dialect));
+
+    // The head read once, in a join.
+    private static string AuditLinkFromHead(ILedgerDialect dialect) =>
         "SELECT @link_chain, link.seq, @link_kind, @link_record_id, @link_content_hash, link.prev, " +
         dialect.AuditLinkHashSql("link.seq", "@link_kind", "@link_record_id", "@link_content_hash", "link.prev") + ", @link_recorded_at " +
         "FROM (SELECT COALESCE(head.seq, 0) + 1 AS seq, COALESCE(head.hash, @link_genesis) AS prev FROM (SELECT 1 AS one) AS anchor " +
         "LEFT JOIN (SELECT seq, hash FROM audit_chain WHERE chain = @link_chain ORDER BY seq DESC LIMIT 1) AS head ON 1 = 1) AS link";
+
+    // The same link from one row of VALUES: each use of the head is a scalar sub-query (an index
+    // seek each), which spares a store that buffers the join form two temporary tables per link.
+    private static string AuditLinkValues(ILedgerDialect dialect)
+    {
+        const string seq = "(COALESCE((SELECT seq FROM audit_chain WHERE chain = @link_chain ORDER BY seq DESC LIMIT 1), 0) + 1)";
+        const string prev = "COALESCE((SELECT hash FROM audit_chain WHERE chain = @link_chain ORDER BY seq DESC LIMIT 1), @link_genesis)";
+        return $"VALUES (@link_chain, {seq}, @link_kind, @link_record_id, @link_content_hash, {prev}, " +
+            dialect.AuditLinkHashSql(seq, "@link_kind", "@link_record_id", "@link_content_hash", prev) + ", @link_recorded_at)";
+    }
 
     /// <summary>The parameters of <see cref="Audited"/>'s link, for a row of the patient's chain.</summary>
     private DbCommand WithAuditLink(DbCommand command, PatientKey patientKey, string kind, string recordId, string contentHash)

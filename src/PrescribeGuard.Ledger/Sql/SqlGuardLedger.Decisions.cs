@@ -28,6 +28,9 @@ public sealed partial class SqlGuardLedger
 
     private readonly string _insertDecisionSql = Audited(dialect, InsertDecisionRowSql);
 
+    /// <summary>The statements that write a decision and its audit link (tests read their plans).</summary>
+    internal string InsertDecisionSql => _insertDecisionSql;
+
     // Where a command commits atomically, a decision that reserves nothing, decided on the patient's
     // cached history, is written in one round trip: the patient's lock, then a statement that fails
     // unless the patient's revision is still the cached one (nothing was written for the patient
