@@ -167,6 +167,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     // PostgreSQL runs the join form as it is, reading the head once.
     public bool BuffersInsertFromItself => false;
 
+    // Every command is a round trip to the server: a write's statements travel together.
+    public bool RunsCommandsInProcess => false;
+
     // The statements of one command travel before a single Sync; outside BEGIN they form one
     // implicit transaction, committed (with synchronous_commit=on, durably) before the reply.
     public bool CommitsCommandsAtomically => true;

@@ -72,6 +72,13 @@ public interface ILedgerDialect
     string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash);
 
     /// <summary>
+    /// Whether commands run in this process (an embedded store): sending a write's statements as one
+    /// command each then costs no round trip, and spares the driver binding every parameter of the
+    /// command to each of its statements (Microsoft.Data.Sqlite looks each one up by name in each).
+    /// </summary>
+    bool RunsCommandsInProcess { get; }
+
+    /// <summary>
     /// Whether an INSERT … SELECT that reads its own table is run through temporary tables (SQLite
     /// copies the selected rows into one first, so the insert cannot see its own rows, and a LEFT
     /// JOIN on a LIMIT sub-query into another; each opened and destroyed per execution). Such a

@@ -21,7 +21,10 @@ public sealed partial class SqlGuardLedger
     /// there (<see cref="ILedgerDialect.AuditLinkHashSql"/>). One round trip for the whole append.
     /// </summary>
     private static string Audited(ILedgerDialect dialect, string rowSql) =>
-        Before(dialect.AuditChainLockSql) + rowSql + ";\n" +
+        Before(dialect.AuditChainLockSql) + rowSql + ";\n" + AuditLinkSql(dialect);
+
+    /// <summary>The statement of <see cref="Audited"/> that appends the link (parameters of <see cref="WithAuditLink"/>).</summary>
+    private static string AuditLinkSql(ILedgerDialect dialect) =>
         "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
         (dialect.BuffersInsertFromItself ? AuditLinkValues(dialect) : AuditLinkFromHead(dialect));
 

@@ -26,10 +26,22 @@ public sealed partial class SqlGuardLedger
         "@dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, @reservation_expires_at, @reservation_prescriber_npi, " +
         "@confirmed_prescription_id, @payload, " + MedicationColumns.Parameters("res_") + ")";
 
+    // Most decisions reserve nothing (dry runs, refills, denials): their reservation columns are
+    // left to their NULL default rather than bound, ten parameters fewer to look up and bind.
+    private static readonly string InsertUnreservedDecisionRowSql =
+        "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
+        "evaluated_at, recorded_at, reservation_state, confirmed_prescription_id, payload) VALUES (@decision_id, @platform_id, @request_id, " +
+        "@request_fingerprint, @patient_key, @outcome, @dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, " +
+        "@confirmed_prescription_id, @payload)";
+
     private readonly string _insertDecisionSql = Audited(dialect, InsertDecisionRowSql);
 
-    /// <summary>The statements that write a decision and its audit link (tests read their plans).</summary>
-    internal string InsertDecisionSql => _insertDecisionSql;
+    private readonly string _insertUnreservedDecisionSql = Audited(dialect, InsertUnreservedDecisionRowSql);
+
+    private readonly string _auditLinkSql = AuditLinkSql(dialect);
+
+    /// <summary>Every statement that writes a decision or its audit link, one each (tests read their plans).</summary>
+    internal IReadOnlyList<string> DecisionStatementsSql => [InsertDecisionRowSql, InsertUnreservedDecisionRowSql, _auditLinkSql];
 
     // Where a command commits atomically, a decision that reserves nothing, decided on the patient's
     // cached history, is written in one round trip: the patient's lock, then a statement that fails
@@ -42,7 +54,7 @@ public sealed partial class SqlGuardLedger
         ? Before(dialect.PatientLockSql) +
           "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COALESCE((SELECT revision FROM patient_revisions WHERE patient_key = @patient_key), 0) AS revision) " +
           "AS patient WHERE patient.revision = @expected_revision AND " + dialect.StatementsSeeLatestCommitsSql + ");\n" +
-          Audited(dialect, InsertDecisionRowSql)
+          Audited(dialect, InsertUnreservedDecisionRowSql)
         : null;
 
     /// <summary>The decision already made for a request, if any, then the patient's revision (see <see cref="ReadRequestAndRevisionAsync"/>).</summary>
@@ -64,7 +76,17 @@ public sealed partial class SqlGuardLedger
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        await WithDecision(connection.Command(transaction, _insertDecisionSql), decision).ExecuteNonQueryAsync(cancellationToken);
+        if (!dialect.RunsCommandsInProcess)
+        {
+            var sql = decision.Reservation is null ? _insertUnreservedDecisionSql : _insertDecisionSql;
+            await WithDecision(connection.Command(transaction, sql), decision).ExecuteNonQueryAsync(cancellationToken);
+            return;
+        }
+
+        // No round trip to save: one command per statement, each binding only its own parameters.
+        var rowSql = decision.Reservation is null ? InsertUnreservedDecisionRowSql : InsertDecisionRowSql;
+        await WithDecisionRow(connection.Command(transaction, rowSql), decision).ExecuteNonQueryAsync(cancellationToken);
+        await WithDecisionLink(connection.Command(transaction, _auditLinkSql), decision).ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>
@@ -120,7 +142,11 @@ public sealed partial class SqlGuardLedger
             }
         }, waitDurable: false, cancellationToken);
 
-    private DbCommand WithDecision(DbCommand command, DecisionRecord decision)
+    /// <summary>The decision's row and its audit link, for <see cref="Audited"/> over a decision row statement.</summary>
+    private DbCommand WithDecision(DbCommand command, DecisionRecord decision) => WithDecisionLink(WithDecisionRow(command, decision), decision);
+
+    /// <summary>The parameters of <see cref="InsertDecisionRowSql"/>, or of <see cref="InsertUnreservedDecisionRowSql"/> for a decision without a reservation.</summary>
+    private static DbCommand WithDecisionRow(DbCommand command, DecisionRecord decision)
     {
         command
             .With("@decision_id", decision.DecisionId)
@@ -134,13 +160,18 @@ public sealed partial class SqlGuardLedger
             .With("@evaluated_at", decision.EvaluatedAt)
             .With("@recorded_at", DateTimeOffset.UtcNow)
             .With("@reservation_state", (long)decision.ReservationState)
-            .With("@reservation_expires_at", decision.Reservation?.ExpiresAt)
-            .With("@reservation_prescriber_npi", decision.Reservation?.PrescriberNpi)
             .With("@confirmed_prescription_id", decision.ConfirmedPrescriptionId)
-            .With("@payload", decision.Payload)
-            .WithMedication("res_", decision.Reservation?.Medication);
-        return WithAuditLink(command, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision));
+            .With("@payload", decision.Payload);
+        return decision.Reservation is { } reservation
+            ? command
+                .With("@reservation_expires_at", reservation.ExpiresAt)
+                .With("@reservation_prescriber_npi", reservation.PrescriberNpi)
+                .WithMedication("res_", reservation.Medication)
+            : command;
     }
+
+    private DbCommand WithDecisionLink(DbCommand command, DecisionRecord decision) =>
+        WithAuditLink(command, decision.PatientKey, AuditKind.Decision, decision.DecisionId, DecisionContent(decision));
 
     /// <summary>
     /// Takes the patient's lock (see <see cref="ILedgerDialect.PatientLockSql"/>), then reads the

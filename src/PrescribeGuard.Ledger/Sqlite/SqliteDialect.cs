@@ -157,6 +157,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // Measured: two temporary b-trees (a pager and page cache each) created and destroyed per link.
     public bool BuffersInsertFromItself => true;
 
+    public bool RunsCommandsInProcess => true;
+
     // Every write goes through the single writer, which already runs a check's statements together.
     public bool CommitsCommandsAtomically => false;
 
