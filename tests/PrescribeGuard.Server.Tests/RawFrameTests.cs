@@ -34,6 +34,26 @@ public sealed class RawFrameTests : RawGrpcTestBase
     }
 
     [Fact]
+    public async Task Unparsable_messages_are_counted_as_invalid_argument_calls()
+    {
+        // They fail before any interceptor runs, so the call metrics would otherwise never see them.
+        await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0xFF, 0xFE, 0xFD, 0x01, 0x02, 0x03, 0x04]));
+        await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));
+        using var http = new HttpClient();
+
+        var metrics = await http.GetStringAsync(new Uri(Server.MetricsAddress, "/metrics"));
+
+        Assert.Contains(
+            "prescribeguard_grpc_requests_total{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=\"INVALID_ARGUMENT\"} 2",
+            metrics,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "prescribeguard_grpc_request_duration_seconds_count{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=\"INVALID_ARGUMENT\"} 2",
+            metrics,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Frame_claiming_more_bytes_than_sent_is_invalid()
     {
         var (status, message) = await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));

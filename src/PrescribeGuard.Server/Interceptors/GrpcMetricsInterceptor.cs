@@ -10,7 +10,7 @@ namespace PrescribeGuard.Server.Interceptors;
 /// <summary>
 /// Counts and times every call by service, method and the status code the caller receives. It is
 /// the outermost interceptor, so it sees the status after <see cref="ErrorMappingInterceptor"/>.
-/// Messages that cannot be parsed never reach interceptors and are not counted here.
+/// Messages that cannot be parsed never reach interceptors: <see cref="UnparsableMessageMiddleware"/> counts those.
 /// </summary>
 public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
 {
