@@ -35,6 +35,10 @@ public interface IGuardLedger
 
     Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken);
 
-    /// <summary>Walks the audit chain and recomputes every audited record's hash; names the first broken link.</summary>
-    Task<Audit.AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Walks the audit chain and recomputes every audited record's hash, then checks that each of
+    /// <paramref name="anchors"/> (heads of an earlier verification) is still on its chain; names the
+    /// first broken link or anchor.
+    /// </summary>
+    Task<Audit.AuditVerification> VerifyAuditAsync(IReadOnlyCollection<Audit.AuditAnchor> anchors, CancellationToken cancellationToken);
 }

@@ -52,6 +52,22 @@ public sealed class AuditHashTests
         Assert.NotEqual(link, AuditHash.Link(1, AuditKind.Decision, "dec-1", "content", AuditHash.GenesisOf(1)));
     }
 
+    [Fact]
+    public void An_anchor_reads_back_the_line_it_prints_and_refuses_anything_else()
+    {
+        var anchor = new AuditAnchor(7, 42, new string('a', 64));
+
+        Assert.Equal($"anchor 7 42 {new string('a', 64)}", anchor.ToString());
+        Assert.True(AuditAnchor.TryParse(anchor.ToString(), out var parsed));
+        Assert.Equal(anchor, parsed);
+        Assert.False(AuditAnchor.TryParse("anchor 7 42", out _));
+        Assert.False(AuditAnchor.TryParse($"anchor 7 0 {new string('a', 64)}", out _));
+        Assert.False(AuditAnchor.TryParse($"anchor -1 42 {new string('a', 64)}", out _));
+        Assert.False(AuditAnchor.TryParse($"anchor 7 42 {new string('A', 64)}", out _));
+        Assert.False(AuditAnchor.TryParse($"anchor 7 42 {new string('a', 63)}", out _));
+        Assert.False(AuditAnchor.TryParse($"head 7 42 {new string('a', 64)}", out _));
+    }
+
     /// <summary>Content as it was first defined (one string, then hashed); stored links depend on it.</summary>
     private static string ContentAsFirstDefined(params object?[] fields)
     {

@@ -66,6 +66,56 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task An_anchor_catches_a_chain_cut_back_with_its_records_or_rewritten_from_there()
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        var patient = NewPatient();
+        var chain = dialect.AuditChainOf(patient);
+        var lastRequest = Request(patient);
+        var last = (await ledger.DecideAsync(lastRequest, _ => Decision(lastRequest, Now, reserve: false), CancellationToken.None)).Decision;
+        var anchored = await ledger.VerifyAuditAsync(CancellationToken.None);
+        var anchors = anchored.Heads;
+        var lastHash = await ScalarTextAsync(dialect, $"SELECT hash FROM audit_chain WHERE record_id = '{last.DecisionId}'");
+        var chainCount = await ScalarAsync(dialect, "SELECT COUNT(DISTINCT chain) FROM audit_chain");
+        var laterRequest = Request(NewPatient());
+        var later = (await ledger.DecideAsync(laterRequest, _ => Decision(laterRequest, Now, reserve: false), CancellationToken.None)).Decision;
+
+        // The chain grew: every anchor still holds.
+        var grown = await ledger.VerifyAuditAsync(anchors, CancellationToken.None);
+
+        // The last links deleted together with their decisions: each chain still verifies on its own.
+        foreach (var decisionId in new[] { later.DecisionId, last.DecisionId })
+        {
+            await ExecuteAsync(dialect, $"DELETE FROM audit_chain WHERE record_id = '{decisionId}'");
+            await ExecuteAsync(dialect, $"DELETE FROM decisions WHERE decision_id = '{decisionId}'");
+        }
+
+        var cutAlone = await ledger.VerifyAuditAsync(CancellationToken.None);
+        var cut = await ledger.VerifyAuditAsync(anchors, CancellationToken.None);
+
+        // A new link where the deleted one was: the chain verifies, the anchor names another hash.
+        var againRequest = Request(patient);
+        await ledger.DecideAsync(againRequest, _ => Decision(againRequest, Now, reserve: false), CancellationToken.None);
+        var rewritten = await ledger.VerifyAuditAsync(anchors, CancellationToken.None);
+
+        Assert.True(anchored.IsIntact, anchored.FirstBreak?.ToString());
+        var head = Assert.Single(anchors, a => a.Chain == chain);
+        Assert.Equal(lastHash, head.Hash);
+        Assert.Equal(chainCount, anchors.Count);
+        Assert.True(grown.IsIntact, grown.FirstBreak?.ToString());
+        Assert.True(cutAlone.IsIntact, cutAlone.FirstBreak?.ToString());
+        Assert.False(cut.IsIntact);
+        Assert.Equal(chain, cut.FirstBreak!.Chain);
+        Assert.Equal(head.Sequence, cut.FirstBreak.Sequence);
+        Assert.Contains("cut back", cut.FirstBreak.Reason, StringComparison.Ordinal);
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+        Assert.False(rewritten.IsIntact);
+        Assert.Equal(chain, rewritten.FirstBreak!.Chain);
+        Assert.Equal(AuditKind.Decision, rewritten.FirstBreak.Kind);
+        Assert.Contains("rewritten", rewritten.FirstBreak.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Links_of_many_patients_verify_on_every_chain_and_a_break_names_its_chain()
     {
         var dialect = (await NewStoreAsync(1))[0];

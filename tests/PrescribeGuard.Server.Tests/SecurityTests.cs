@@ -248,6 +248,44 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Contains($"link 3 (decision {second.DecisionId})", broken.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_audit_prints_the_heads_and_given_them_back_catches_the_chain_cut_back()
+    {
+        var a = WithKey(KeyA);
+        await a.CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        var last = await a.CheckPrescriptionAsync(Requests.CleanCheck(Now, "req-last", Requests.Patient("p-last", "Last", "Patient", "1961-06-06")));
+        var settings = new[] { $"--Guard:DataDirectory={_server.DataDirectory}" };
+        var anchors = Path.Combine(_server.DataDirectory, "anchors.txt");
+
+        // The whole output will do as the anchors file: only its anchor lines are read.
+        var clean = new StringWriter();
+        Assert.Equal(0, await AuditCommand.RunAsync(settings, clean));
+        Assert.Matches("(?m)^anchor 0 2 [0-9a-f]{64}$", clean.ToString());
+        await File.WriteAllTextAsync(anchors, clean.ToString());
+        var held = new StringWriter();
+        Assert.Equal(0, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], held));
+        Assert.Contains("intact: 2 link(s) verified, 1 anchor(s) held", held.ToString(), StringComparison.Ordinal);
+
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "prescribeguard.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var cut = connection.CreateCommand();
+            cut.CommandText = $"DELETE FROM audit_chain WHERE record_id = '{last.DecisionId}'; DELETE FROM decisions WHERE decision_id = '{last.DecisionId}'";
+            Assert.Equal(2, await cut.ExecuteNonQueryAsync());
+        }
+
+        var alone = new StringWriter();
+        Assert.Equal(0, await AuditCommand.RunAsync(settings, alone));
+        var anchored = new StringWriter();
+        Assert.Equal(1, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], anchored));
+        Assert.Contains("link 2 (anchor *) of chain 0: the anchored link is gone", anchored.ToString(), StringComparison.Ordinal);
+
+        await File.WriteAllTextAsync(anchors, "anchor 0 two " + new string('a', 64));
+        var unreadable = new StringWriter();
+        Assert.Equal(2, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], unreadable));
+        Assert.Contains("line 1", unreadable.ToString(), StringComparison.Ordinal);
+    }
+
     private Dictionary<string, string?> SecureSettings(int permitsPerSecond = 5000, int burst = 10000) => new()
     {
         ["Auth:TrustPlatformHeader"] = "false",

@@ -4,6 +4,9 @@ namespace PrescribeGuard.Ledger.Audit;
 public sealed record AuditVerification(long LinksVerified, AuditBreak? FirstBreak)
 {
     public bool IsIntact => FirstBreak is null;
+
+    /// <summary>Each chain's last link, to keep outside the database for the next verification (when intact).</summary>
+    public IReadOnlyList<AuditAnchor> Heads { get; init; } = [];
 }
 
 public sealed record AuditBreak(long Sequence, string Kind, string RecordId, string Reason)

@@ -64,7 +64,13 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>Walks every chain from its genesis; the first broken link found is reported, with its chain.</summary>
-    public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>
+    public Task<AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) => VerifyAuditAsync([], cancellationToken);
+
+    /// <summary>
+    /// Walks every chain from its genesis, then checks the anchors; the first broken link or anchor
+    /// found is reported, with its chain. Intact, it gives each chain's head as the next anchors.
+    /// </summary>
+    public Task<AuditVerification> VerifyAuditAsync(IReadOnlyCollection<AuditAnchor> anchors, CancellationToken cancellationToken) =>
         InReadAsync(async connection =>
         {
             await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
@@ -84,11 +90,15 @@ public sealed partial class SqlGuardLedger
             var expected = 1L;
             var verified = 0L;
             var decisionLinks = 0L;
+
+            // Each chain's links in the list: verified contiguous from 1, link n of a chain is at Start + n - 1.
+            var chains = new Dictionary<int, (int Start, int Count)>();
             foreach (var link in links)
             {
                 if (link.Chain != chain)
                 {
                     (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
+                    chains[chain] = ((int)verified, 0);
                 }
 
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
@@ -106,14 +116,34 @@ public sealed partial class SqlGuardLedger
                 previous = link.Hash;
                 expected++;
                 verified++;
+                chains[chain] = (chains[chain].Start, chains[chain].Count + 1);
             }
 
             var decisions = Convert.ToInt64(
                 await connection.Command(transaction, "SELECT COUNT(*) FROM decisions").ExecuteScalarAsync(cancellationToken),
                 System.Globalization.CultureInfo.InvariantCulture);
-            return decisions == decisionLinks
-                ? new AuditVerification(links.Count, null)
-                : new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
+            if (decisions != decisionLinks)
+            {
+                return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
+            }
+
+            foreach (var anchor in anchors)
+            {
+                if (!chains.TryGetValue(anchor.Chain, out var anchored) || anchor.Sequence > anchored.Count)
+                {
+                    return new AuditVerification(links.Count, new AuditBreak(anchor.Sequence, "anchor", "*", "the anchored link is gone: the chain was cut back before it") { Chain = anchor.Chain });
+                }
+
+                var link = links[anchored.Start + (int)anchor.Sequence - 1];
+                if (link.Hash != anchor.Hash)
+                {
+                    return new AuditVerification(
+                        links.Count, new AuditBreak(anchor.Sequence, link.Kind, link.RecordId, "the anchored link has another hash: the chain was rewritten from there on") { Chain = anchor.Chain });
+                }
+            }
+
+            var heads = chains.OrderBy(entry => entry.Key).Select(entry => links[entry.Value.Start + entry.Value.Count - 1]);
+            return new AuditVerification(links.Count, null) { Heads = [.. heads.Select(head => new AuditAnchor(head.Chain, head.Seq, head.Hash))] };
         }, cancellationToken);
 
     private static async Task<string?> CurrentContentAsync(

@@ -75,8 +75,8 @@ public sealed class InstrumentedLedger(IGuardLedger inner, GuardMetrics metrics,
     public Task<PatientHistory> LoadHistoryAsync(PatientKey patientKey, CancellationToken cancellationToken) =>
         MeasureAsync("load_history", () => inner.LoadHistoryAsync(patientKey, cancellationToken));
 
-    public Task<Ledger.Audit.AuditVerification> VerifyAuditAsync(CancellationToken cancellationToken) =>
-        MeasureAsync("verify_audit", () => inner.VerifyAuditAsync(cancellationToken));
+    public Task<Ledger.Audit.AuditVerification> VerifyAuditAsync(IReadOnlyCollection<Ledger.Audit.AuditAnchor> anchors, CancellationToken cancellationToken) =>
+        MeasureAsync("verify_audit", () => inner.VerifyAuditAsync(anchors, cancellationToken));
 
     public async ValueTask DisposeAsync()
     {
