@@ -284,6 +284,12 @@ public sealed class SecurityTests : IAsyncLifetime
         var unreadable = new StringWriter();
         Assert.Equal(2, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], unreadable));
         Assert.Contains("line 1", unreadable.ToString(), StringComparison.Ordinal);
+
+        // The broken run's output holds no anchor: given back, it must not pass as a check of nothing.
+        await File.WriteAllTextAsync(anchors, anchored.ToString());
+        var none = new StringWriter();
+        Assert.Equal(2, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], none));
+        Assert.Contains("holds no anchor line", none.ToString(), StringComparison.Ordinal);
     }
 
     private Dictionary<string, string?> SecureSettings(int permitsPerSecond = 5000, int burst = 10000) => new()

@@ -109,7 +109,8 @@ public static class AuditHash
             _length += written;
         }
 
-        public readonly void Return() => ArrayPool<byte>.Shared.Return(_buffer);
+        // Cleared: the shared pool would otherwise hand the audited fields (patient key, reply) to any later renter.
+        public readonly void Return() => ArrayPool<byte>.Shared.Return(_buffer, clearArray: true);
 
         private static int WritePrefix(Span<byte> free, int length)
         {
@@ -124,7 +125,7 @@ public static class AuditHash
             {
                 var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_length + size, _buffer.Length * 2));
                 Written.CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(_buffer);
+                ArrayPool<byte>.Shared.Return(_buffer, clearArray: true);
                 _buffer = larger;
             }
 

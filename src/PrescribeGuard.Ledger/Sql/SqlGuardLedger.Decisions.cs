@@ -76,7 +76,8 @@ public sealed partial class SqlGuardLedger
     /// <summary>Inserts the decision and the audit link vouching for it.</summary>
     private async Task InsertDecisionAsync(DbConnection connection, DbTransaction transaction, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        if (!dialect.RunsCommandsInProcess)
+        // A store with a chain lock takes it in the combined command, before the row.
+        if (!dialect.RunsCommandsInProcess || dialect.AuditChainLockSql is not null)
         {
             var sql = decision.Reservation is null ? _insertUnreservedDecisionSql : _insertDecisionSql;
             await WithDecision(connection.Command(transaction, sql), decision).ExecuteNonQueryAsync(cancellationToken);

@@ -98,6 +98,14 @@ public static class AuditCommand
             anchors.Add(anchor);
         }
 
+        // Anchors asked for and none found (an empty file, the output of a run that found a break,
+        // or `> FILE` emptying the file it reads): checking nothing must not pass as a check.
+        if (anchors.Count == 0)
+        {
+            await output.WriteLineAsync($"cannot read the anchors: {path} holds no anchor line (only an intact run prints them)");
+            return null;
+        }
+
         return anchors;
     }
 }

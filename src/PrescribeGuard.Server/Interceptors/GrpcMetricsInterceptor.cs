@@ -10,7 +10,9 @@ namespace PrescribeGuard.Server.Interceptors;
 /// <summary>
 /// Counts and times every call by service, method and the status code the caller receives. It is
 /// the outermost interceptor, so it sees the status after <see cref="ErrorMappingInterceptor"/>.
-/// Messages that cannot be parsed never reach interceptors: <see cref="UnparsableMessageMiddleware"/> counts those.
+/// Unary requests that cannot be parsed never reach interceptors: <see cref="UnparsableMessageMiddleware"/>
+/// counts those. Other calls refused before the handler (an oversized message, a second message in a
+/// unary call) are not counted.
 /// </summary>
 public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
 {

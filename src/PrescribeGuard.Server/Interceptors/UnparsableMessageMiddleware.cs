@@ -56,7 +56,9 @@ public sealed class UnparsableMessageMiddleware(RequestDelegate next, GuardMetri
             _counted = true;
 
             // Only a mapped gRPC method can have failed to parse its message: the labels stay bounded.
-            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is { } grpc)
+            // Only a unary one for certain: a streaming handler's own error is UNKNOWN too (no
+            // interceptor maps it), and its call is already counted as a stream.
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is { Method.Type: Grpc.Core.MethodType.Unary } grpc)
             {
                 var (service, method) = GrpcMetricsInterceptor.Split(grpc.Method.FullName);
                 metrics.GrpcCall(service, method, GrpcMetricsInterceptor.CodeName(Grpc.Core.StatusCode.InvalidArgument), Stopwatch.GetElapsedTime(_started).TotalSeconds);
