@@ -68,9 +68,10 @@ public class LedgerWriteBenchmarks
     public Task SixteenAtOnce()
     {
         var writes = new Task[16];
+        var first = Interlocked.Read(ref _next);
         for (var i = 0; i < writes.Length; i++)
         {
-            writes[i] = DecideAsync(_patients[(_next + i) % Patients]);
+            writes[i] = DecideAsync(_patients[(first + i) % Patients]);
         }
 
         return Task.WhenAll(writes);
