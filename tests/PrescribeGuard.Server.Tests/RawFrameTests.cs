@@ -34,23 +34,37 @@ public sealed class RawFrameTests : RawGrpcTestBase
     }
 
     [Fact]
-    public async Task Unparsable_messages_are_counted_as_invalid_argument_calls()
+    public async Task A_second_message_in_a_unary_call_is_invalid()
+    {
+        var request = Google.Protobuf.MessageExtensions.ToByteArray(Requests.CleanCheck(Server.Time.GetUtcNow(), "twice"));
+
+        var (status, message) = await Raw.SendAsync(CheckMethod, [.. RawGrpc.Frame(request), .. RawGrpc.Frame(request)]);
+
+        Assert.True(status == "3", $"grpc-status {status} {message}");
+    }
+
+    [Fact]
+    public async Task Calls_refused_before_any_interceptor_are_counted_once_with_the_status_sent()
     {
         // They fail before any interceptor runs, so the call metrics would otherwise never see them.
         await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0xFF, 0xFE, 0xFD, 0x01, 0x02, 0x03, 0x04]));
         await Raw.SendAsync(CheckMethod, RawGrpc.Frame([0x0A, 0x01, 0x41], declaredLength: 64));
-        using var http = new HttpClient();
-
-        var metrics = await http.GetStringAsync(new Uri(Server.MetricsAddress, "/metrics"));
-
-        Assert.Contains(
-            "prescribeguard_grpc_requests_total{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=\"INVALID_ARGUMENT\"} 2",
-            metrics,
-            StringComparison.Ordinal);
-        Assert.Contains(
+        await Raw.SendAsync(CheckMethod, RawGrpc.Frame(new byte[512 * 1024]));
+        Assert.Equal(Outcome.Allow, (await Server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Server.Time.GetUtcNow(), "counted-once"))).Outcome);
+        const string check = "prescribeguard_grpc_requests_total{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=";
+        string[] expected =
+        [
+            check + "\"INVALID_ARGUMENT\"} 2",
+            check + "\"RESOURCE_EXHAUSTED\"} 1",
+            check + "\"OK\"} 1",
             "prescribeguard_grpc_request_duration_seconds_count{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=\"INVALID_ARGUMENT\"} 2",
-            metrics,
-            StringComparison.Ordinal);
+        ];
+
+        var metrics = await MetricsText.WhenContainsAsync(Server, expected);
+
+        Assert.All(expected, line => Assert.Contains(line, metrics, StringComparison.Ordinal));
+        Assert.DoesNotContain(check + "\"UNKNOWN\"", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain(check + "\"INTERNAL\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

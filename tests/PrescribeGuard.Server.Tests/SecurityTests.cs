@@ -191,6 +191,24 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Calls_refused_by_authentication_or_the_rate_limit_are_counted_once_with_their_status()
+    {
+        // Both refusals happen before any interceptor: the call metrics must still see them.
+        await using var limited = await GuardServer.StartAsync(settings: SecureSettings(permitsPerSecond: 1, burst: 1));
+        var now = limited.Time.GetUtcNow();
+        await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => limited.AnonymousClient().CheckPrescriptionAsync(Requests.CleanCheck(now)).ResponseAsync);
+        var a = new PrescriptionGuard.PrescriptionGuardClient(limited.Invoker(("x-api-key", KeyA)));
+        Assert.Equal(Outcome.Allow, (await a.CheckPrescriptionAsync(Requests.CleanCheck(now, "first"))).Outcome);
+        await StatusAssert.FailsWith(StatusCode.ResourceExhausted, () => a.CheckPrescriptionAsync(Requests.CleanCheck(now, "second")).ResponseAsync);
+        const string check = "prescribeguard_grpc_requests_total{service=\"prescribeguard.v1.PrescriptionGuard\",method=\"CheckPrescription\",code=";
+        string[] expected = [check + "\"UNAUTHENTICATED\"} 1", check + "\"RESOURCE_EXHAUSTED\"} 1", check + "\"OK\"} 1"];
+
+        var metrics = await MetricsText.WhenContainsAsync(limited, expected);
+
+        Assert.All(expected, line => Assert.Contains(line, metrics, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Each_platform_has_its_own_rate_limit_and_rejections_say_when_to_retry()
     {
         await using var limited = await GuardServer.StartAsync(settings: SecureSettings(permitsPerSecond: 1, burst: 3));

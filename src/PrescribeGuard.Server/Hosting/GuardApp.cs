@@ -20,6 +20,7 @@ public static class GuardApp
 
         var app = builder.Build();
         app.UseGuardObservability();
+        app.UseMiddleware<UncountedCallMetricsMiddleware>();
         app.UseMiddleware<UnparsableMessageMiddleware>();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -10,9 +10,8 @@ namespace PrescribeGuard.Server.Interceptors;
 /// <summary>
 /// Counts and times every call by service, method and the status code the caller receives. It is
 /// the outermost interceptor, so it sees the status after <see cref="ErrorMappingInterceptor"/>.
-/// Unary requests that cannot be parsed never reach interceptors: <see cref="UnparsableMessageMiddleware"/>
-/// counts those. Other calls refused before the handler (an oversized message, a second message in a
-/// unary call) are not counted.
+/// A unary call refused before any interceptor runs (authentication, rate limit, a message that cannot
+/// be read) is counted by <see cref="UncountedCallMetricsMiddleware"/> instead; this marks the ones it counts.
 /// </summary>
 public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
 {
@@ -23,6 +22,11 @@ public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         var started = Stopwatch.GetTimestamp();
+        if (context.GetHttpContext().Features.Get<CountedCall>() is { } counted)
+        {
+            counted.Counted = true;
+        }
+
         var code = StatusCode.OK;
         try
         {
