@@ -253,13 +253,7 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(0, await AuditCommand.RunAsync(settings, clean));
         Assert.Contains("intact: 3 link(s)", clean.ToString(), StringComparison.Ordinal);
 
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "prescribeguard.db")};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var edit = connection.CreateCommand();
-            edit.CommandText = $"UPDATE decisions SET outcome = 2 WHERE decision_id = '{second.DecisionId}'";
-            Assert.Equal(1, await edit.ExecuteNonQueryAsync());
-        }
+        Assert.Equal(1, await ExecuteOnLedgerAsync($"UPDATE decisions SET outcome = 2 WHERE decision_id = '{second.DecisionId}'"));
 
         var broken = new StringWriter();
         Assert.Equal(1, await AuditCommand.RunAsync(settings, broken));
@@ -284,13 +278,7 @@ public sealed class SecurityTests : IAsyncLifetime
         Assert.Equal(0, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], held));
         Assert.Contains("intact: 2 link(s) verified, 1 anchor(s) held", held.ToString(), StringComparison.Ordinal);
 
-        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "prescribeguard.db")};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            await using var cut = connection.CreateCommand();
-            cut.CommandText = $"DELETE FROM audit_chain WHERE record_id = '{last.DecisionId}'; DELETE FROM decisions WHERE decision_id = '{last.DecisionId}'";
-            Assert.Equal(2, await cut.ExecuteNonQueryAsync());
-        }
+        Assert.Equal(2, await ExecuteOnLedgerAsync($"DELETE FROM audit_chain WHERE record_id = '{last.DecisionId}'; DELETE FROM decisions WHERE decision_id = '{last.DecisionId}'"));
 
         var alone = new StringWriter();
         Assert.Equal(0, await AuditCommand.RunAsync(settings, alone));
@@ -308,6 +296,16 @@ public sealed class SecurityTests : IAsyncLifetime
         var none = new StringWriter();
         Assert.Equal(2, await AuditCommand.RunAsync([.. settings, $"--{AuditCommand.AnchorsSetting}={anchors}"], none));
         Assert.Contains("holds no anchor line", none.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs SQL on the server's ledger file behind its back, as a tamperer would; the rows it changed.</summary>
+    private async Task<int> ExecuteOnLedgerAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_server.DataDirectory, "prescribeguard.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteNonQueryAsync();
     }
 
     private Dictionary<string, string?> SecureSettings(int permitsPerSecond = 5000, int burst = 10000) => new()

@@ -90,15 +90,13 @@ public sealed partial class SqlGuardLedger
             var expected = 1L;
             var verified = 0L;
             var decisionLinks = 0L;
-
-            // Each chain's links in the list: verified contiguous from 1, link n of a chain is at Start + n - 1.
-            var chains = new Dictionary<int, (int Start, int Count)>();
+            var starts = new List<(int Chain, int Start)>();
             foreach (var link in links)
             {
                 if (link.Chain != chain)
                 {
                     (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
-                    chains[chain] = ((int)verified, 0);
+                    starts.Add((chain, (int)verified));
                 }
 
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
@@ -116,7 +114,6 @@ public sealed partial class SqlGuardLedger
                 previous = link.Hash;
                 expected++;
                 verified++;
-                chains[chain] = (chains[chain].Start, chains[chain].Count + 1);
             }
 
             var decisions = Convert.ToInt64(
@@ -127,6 +124,9 @@ public sealed partial class SqlGuardLedger
                 return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
             }
 
+            // Each chain's links in the list, verified contiguous from 1: link n of a chain is at Start + n - 1.
+            var ranges = starts.Select((entry, i) => (entry.Chain, entry.Start, Count: (i + 1 < starts.Count ? starts[i + 1].Start : links.Count) - entry.Start)).ToList();
+            var chains = ranges.ToDictionary(range => range.Chain, range => (range.Start, range.Count));
             foreach (var anchor in anchors)
             {
                 if (!chains.TryGetValue(anchor.Chain, out var anchored) || anchor.Sequence > anchored.Count)
@@ -142,7 +142,7 @@ public sealed partial class SqlGuardLedger
                 }
             }
 
-            var heads = chains.OrderBy(entry => entry.Key).Select(entry => links[entry.Value.Start + entry.Value.Count - 1]);
+            var heads = ranges.Select(range => links[range.Start + range.Count - 1]);
             return new AuditVerification(links.Count, null) { Heads = [.. heads.Select(head => new AuditAnchor(head.Chain, head.Seq, head.Hash))] };
         }, cancellationToken);
 
