@@ -125,6 +125,15 @@ public static class LoadTestRunner
             : string.Empty;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Check ÷ Health throughput: {Median(ratios):F3} (closed loop, same connections and concurrency{each})"));
+        if (ratios.Length >= 4)
+        {
+            // Pairs of one run differ by up to ±25 % (the machine's speed changes from second to
+            // second): how far apart the middle half lies says what a difference between runs can mean.
+            var (lower, upper) = Quartiles(ratios);
+            var ofTotals = pairs.Sum(pair => pair.Check.Throughput) / pairs.Sum(pair => pair.Health.Throughput);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Check ÷ Health spread: middle half of the pairs {lower:F3}-{upper:F3}; summed over all pairs {ofTotals:F3}"));
+        }
         var total = (double)mix.Cast<long>().Sum();
         Console.WriteLine("check mix (all phases incl. warm-up): " + string.Join(", ",
             Enum.GetValues<CheckKind>().Select(k => string.Create(CultureInfo.InvariantCulture,
@@ -190,10 +199,20 @@ public static class LoadTestRunner
             $"JIT settle: {watch.Elapsed.TotalSeconds:F0} s, {System.Runtime.JitInfo.GetCompiledMethodCount() - first:N0} methods compiled, {grown} in the last 4 s{limited}"));
     }
 
-    private static double Median(double[] values)
+    private static double Median(double[] values) => Quantile(values.Order().ToArray(), 0.5);
+
+    private static (double Lower, double Upper) Quartiles(double[] values)
     {
         var sorted = values.Order().ToArray();
-        var middle = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+        return (Quantile(sorted, 0.25), Quantile(sorted, 0.75));
+    }
+
+    /// <summary>Linear interpolation between the closest ranks (the median of an even count is the mean of the middle two).</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        var position = q * (sorted.Length - 1);
+        var below = (int)Math.Floor(position);
+        var above = Math.Min(below + 1, sorted.Length - 1);
+        return sorted[below] + ((position - below) * (sorted[above] - sorted[below]));
     }
 }
