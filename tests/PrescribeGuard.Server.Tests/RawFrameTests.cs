@@ -22,6 +22,19 @@ public sealed class RawFrameTests : RawGrpcTestBase
         { "empty message", [] },
     };
 
+    [Fact]
+    public async Task An_unparsable_message_of_a_streamed_call_is_invalid_argument_not_internal()
+    {
+        // Reflection is a bidirectional stream: its handler reads (and so parses) each request itself.
+        var (status, message) = await Raw.SendAsync(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", RawGrpc.Frame([0xFF, 0xFE, 0xFD, 0x01, 0x02, 0x03, 0x04]));
+
+        Assert.Equal("3", status);
+        Assert.Contains("could not be parsed", message, StringComparison.Ordinal);
+        var healthy = await Server.Client().CheckPrescriptionAsync(Requests.CleanCheck(Server.Time.GetUtcNow(), "after-streamed-garbage"));
+        Assert.Equal(Outcome.Allow, healthy.Outcome);
+    }
+
     [Theory]
     [MemberData(nameof(Payloads))]
     public async Task Malformed_frames_get_a_deliberate_status(string kind, byte[] payload)

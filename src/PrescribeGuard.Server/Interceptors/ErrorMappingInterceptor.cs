@@ -7,8 +7,11 @@ using PrescribeGuard.Domain.Errors;
 namespace PrescribeGuard.Server.Interceptors;
 
 /// <summary>
-/// The one place errors become gRPC statuses. Domain errors carry their status and a
-/// machine-readable reason (google.rpc.ErrorInfo); anything unexpected is INTERNAL, never UNKNOWN.
+/// The one place errors become gRPC statuses, for every method of every service (the guard's, health,
+/// reflection), unary or streaming. Domain errors carry their status and a machine-readable reason
+/// (google.rpc.ErrorInfo); anything unexpected is INTERNAL, never UNKNOWN, so that an UNKNOWN can only
+/// come from the framework failing to parse a request before any handler ran (see
+/// <see cref="UnparsableMessageMiddleware"/>).
 /// </summary>
 public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
 {
@@ -18,38 +21,85 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         // A caller that has given up gets no decision made on its behalf.
-        if (context.Deadline <= DateTime.UtcNow)
-        {
-            throw DeadlineExceeded();
-        }
-
+        ThrowIfPastDeadline(context);
         try
         {
             return await continuation(request, context);
         }
-        catch (RpcException)
+        catch (Exception ex) when (ex is not RpcException)
         {
-            throw;
+            throw Map(ex, context);
         }
-        catch (GuardException ex)
-        {
-            if (ex.Kind == GuardErrorKind.Unavailable)
-            {
-                logger.LogWarning(ex, "{Method} unavailable: {Reason}", context.Method, ex.Reason);
-            }
+    }
 
-            throw ToRpc(ex);
-        }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ThrowIfPastDeadline(context);
+        try
         {
-            throw context.Deadline <= DateTime.UtcNow
-                ? DeadlineExceeded()
-                : new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+            await continuation(request, responseStream, context);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not RpcException)
         {
-            logger.LogError(ex, "{Method} failed unexpectedly", context.Method);
-            throw new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error"));
+            throw Map(ex, context);
+        }
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ThrowIfPastDeadline(context);
+        try
+        {
+            return await continuation(new RequestStreamReader<TRequest>(requestStream), context);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Map(ex, context);
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ThrowIfPastDeadline(context);
+        try
+        {
+            await continuation(new RequestStreamReader<TRequest>(requestStream), responseStream, context);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw Map(ex, context);
+        }
+    }
+
+    private static void ThrowIfPastDeadline(ServerCallContext context)
+    {
+        if (context.Deadline <= DateTime.UtcNow)
+        {
+            throw DeadlineExceeded();
+        }
+    }
+
+    private RpcException Map(Exception ex, ServerCallContext context)
+    {
+        switch (ex)
+        {
+            case GuardException guard:
+                if (guard.Kind == GuardErrorKind.Unavailable)
+                {
+                    logger.LogWarning(guard, "{Method} unavailable: {Reason}", context.Method, guard.Reason);
+                }
+
+                return ToRpc(guard);
+            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+                return context.Deadline <= DateTime.UtcNow
+                    ? DeadlineExceeded()
+                    : new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+            default:
+                logger.LogError(ex, "{Method} failed unexpectedly", context.Method);
+                return new RpcException(new Grpc.Core.Status(StatusCode.Internal, "internal error"));
         }
     }
 

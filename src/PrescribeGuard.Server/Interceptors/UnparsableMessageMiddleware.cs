@@ -4,9 +4,10 @@ namespace PrescribeGuard.Server.Interceptors;
 
 /// <summary>
 /// gRPC parses a request before any interceptor runs, and reports a message that is not valid
-/// protobuf (truncated, garbage, invalid UTF-8) as UNKNOWN. Every handler error is already mapped
-/// by <see cref="ErrorMappingInterceptor"/>, so an UNKNOWN reaching this point can only be a message
-/// that could not be read: it is answered as INVALID_ARGUMENT, and UNKNOWN never leaves the service.
+/// protobuf (truncated, garbage, invalid UTF-8) as UNKNOWN. Every handler error, unary or streaming,
+/// is already mapped by <see cref="ErrorMappingInterceptor"/>, so an UNKNOWN reaching this point can
+/// only be a message that could not be read: it is answered as INVALID_ARGUMENT, and UNKNOWN never
+/// leaves the service.
 /// Mapping the status here rather than in a custom marshaller keeps the generated service binding.
 /// <see cref="UncountedCallMetricsMiddleware"/> counts such calls, with the status mapped here.
 /// </summary>
@@ -16,7 +17,8 @@ public sealed class UnparsableMessageMiddleware(RequestDelegate next)
     private const string InvalidArgumentStatus = "3";
     private const string InternalStatus = "13";
 
-    private const string Message = "the request message could not be parsed as this method's protobuf message";
+    /// <summary>What a caller whose request message could not be parsed is told.</summary>
+    public const string Message = "the request message could not be parsed as this method's protobuf message";
 
     public async Task InvokeAsync(HttpContext context)
     {
