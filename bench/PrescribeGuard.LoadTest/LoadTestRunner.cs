@@ -127,13 +127,14 @@ public static class LoadTestRunner
             $"Check ÷ Health throughput: {Median(ratios):F3} (closed loop, same connections and concurrency{each})"));
         if (ratios.Length >= 4)
         {
-            // Pairs of one run differ by ±30 % and more (the machine's speed changes from second to
+            // Pairs of one run differ by up to a factor of two (the machine's speed changes from second to
             // second): how far apart the middle half lies says what a difference between runs can mean.
             var (lower, upper) = Quartiles(ratios);
             var ofTotals = pairs.Sum(pair => pair.Check.Throughput) / pairs.Sum(pair => pair.Health.Throughput);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Check ÷ Health spread: middle half of the pairs {lower:F3}-{upper:F3}; summed over all pairs {ofTotals:F3}"));
         }
+
         var total = (double)mix.Cast<long>().Sum();
         Console.WriteLine("check mix (all phases incl. warm-up): " + string.Join(", ",
             Enum.GetValues<CheckKind>().Select(k => string.Create(CultureInfo.InvariantCulture,

@@ -23,9 +23,10 @@ public sealed class RawFrameTests : RawGrpcTestBase
     };
 
     [Fact]
-    public async Task An_unparsable_message_of_a_streamed_call_is_invalid_argument_not_internal()
+    public async Task A_streamed_request_message_that_cannot_be_parsed_stays_invalid_argument()
     {
-        // Reflection is a bidirectional stream: its handler reads (and so parses) each request itself.
+        // Reflection is a bidirectional stream: its handler reads (and so parses) each request itself,
+        // inside the error mapping, which would otherwise answer the parser's exception as INTERNAL.
         var (status, message) = await Raw.SendAsync(
             "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", RawGrpc.Frame([0xFF, 0xFE, 0xFD, 0x01, 0x02, 0x03, 0x04]));
 

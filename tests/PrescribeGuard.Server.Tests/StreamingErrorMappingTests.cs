@@ -24,6 +24,7 @@ namespace PrescribeGuard.Server.Tests;
 /// </summary>
 public sealed class StreamingErrorMappingTests : IAsyncLifetime
 {
+    private readonly CapturedLog _log = new();
     private WebApplication _app = null!;
     private GrpcChannel _channel = null!;
 
@@ -34,6 +35,8 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
         // Not the guard's appsettings.json beside the tests (its endpoints, its logging): only what is set here.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddProvider(_log);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc(options => options.Interceptors.Add<ErrorMappingInterceptor>());
         _app = builder.Build();
@@ -74,6 +77,20 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, answer.Status);
     }
 
+    [Fact]
+    public async Task A_caller_leaving_a_stream_is_a_cancellation_not_a_failure()
+    {
+        using var leaving = new CancellationTokenSource();
+        using var call = new GrpcHealth.HealthClient(_channel).Watch(new HealthCheckRequest { Service = FailingHealth.ResetWhenLeft }, cancellationToken: leaving.Token);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        await leaving.CancelAsync();
+
+        // The host logs each request's end once the whole pipeline, error mapping included, is done.
+        await _log.WhenAsync(entry => entry.Message.StartsWith("Request finished", StringComparison.Ordinal) &&
+            entry.Message.Contains("/grpc.health.v1.Health/Watch", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Entries, entry => entry.Level >= LogLevel.Error);
+    }
+
     private async Task<HealthCheckResponse> FirstWatchAnswerAsync(string service)
     {
         using var call = new GrpcHealth.HealthClient(_channel).Watch(new HealthCheckRequest { Service = service });
@@ -85,6 +102,7 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
     {
         public const string Unexpected = "fail-unexpectedly";
         public const string Unavailable = "fail-unavailable";
+        public const string ResetWhenLeft = "reset-when-left";
 
         public override async Task Watch(HealthCheckRequest request, IServerStreamWriter<HealthCheckResponse> responseStream, ServerCallContext context)
         {
@@ -94,10 +112,57 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
                     throw new InvalidOperationException("a defect in the handler");
                 case Unavailable:
                     throw GuardException.Unavailable("LEDGER_UNAVAILABLE", "the ledger is down");
+                case ResetWhenLeft:
+                    // What Kestrel's stream does to a read once the caller reset it.
+                    await responseStream.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving });
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+
+                    throw new IOException("The client reset the request stream.");
                 default:
                     await responseStream.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving });
                     break;
             }
+        }
+    }
+
+    /// <summary>Every log entry of the host, to assert on what was (not) logged.</summary>
+    private sealed class CapturedLog : ILoggerProvider
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
+
+        public IReadOnlyCollection<(LogLevel Level, string Category, string Message)> Entries => _entries;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+        public async Task WhenAsync(Func<(LogLevel Level, string Category, string Message), bool> condition)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (!_entries.Any(condition))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the expected log entry did not come within 10 s");
+                await Task.Delay(10);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(CapturedLog log, string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                log._entries.Enqueue((logLevel, category, formatter(state, exception)));
         }
     }
 }

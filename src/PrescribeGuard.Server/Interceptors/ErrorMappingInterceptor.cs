@@ -93,7 +93,9 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
                 }
 
                 return ToRpc(guard);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
+            // The caller went away: its stream's reads then fail with IOException ("the client reset the
+            // request stream"), which grpc-dotnet itself treats as a cancellation, not as a failure.
+            case OperationCanceledException or IOException when context.CancellationToken.IsCancellationRequested:
                 return context.Deadline <= DateTime.UtcNow
                     ? DeadlineExceeded()
                     : new RpcException(new Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
