@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Server.Interceptors;
+using PrescribeGuard.Server.Tests.Observability;
 using PrescribeGuard.Server.Tests.Support;
 using GrpcHealth = Grpc.Health.V1.Health;
 
@@ -24,7 +25,7 @@ namespace PrescribeGuard.Server.Tests;
 /// </summary>
 public sealed class StreamingErrorMappingTests : IAsyncLifetime
 {
-    private readonly CapturedLog _log = new();
+    private readonly CapturingLoggerProvider _log = new();
     private WebApplication _app = null!;
     private GrpcChannel _channel = null!;
 
@@ -86,9 +87,19 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
         await leaving.CancelAsync();
 
         // The host logs each request's end once the whole pipeline, error mapping included, is done.
-        await _log.WhenAsync(entry => entry.Message.StartsWith("Request finished", StringComparison.Ordinal) &&
-            entry.Message.Contains("/grpc.health.v1.Health/Watch", StringComparison.Ordinal));
-        Assert.DoesNotContain(_log.Entries, entry => entry.Level >= LogLevel.Error);
+        await WhenLoggedAsync(entry => entry.Contains(": Request finished", StringComparison.Ordinal) &&
+            entry.Contains("/grpc.health.v1.Health/Watch", StringComparison.Ordinal));
+        Assert.DoesNotContain(_log.Entries, entry => entry.StartsWith("Error ", StringComparison.Ordinal) || entry.StartsWith("Critical ", StringComparison.Ordinal));
+    }
+
+    private async Task WhenLoggedAsync(Func<string, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!_log.Entries.Any(condition))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the expected log entry did not come within 10 s");
+            await Task.Delay(10);
+        }
     }
 
     private async Task<HealthCheckResponse> FirstWatchAnswerAsync(string service)
@@ -128,41 +139,6 @@ public sealed class StreamingErrorMappingTests : IAsyncLifetime
                     await responseStream.WriteAsync(new HealthCheckResponse { Status = HealthCheckResponse.Types.ServingStatus.Serving });
                     break;
             }
-        }
-    }
-
-    /// <summary>Every log entry of the host, to assert on what was (not) logged.</summary>
-    private sealed class CapturedLog : ILoggerProvider
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
-
-        public IReadOnlyCollection<(LogLevel Level, string Category, string Message)> Entries => _entries;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
-
-        public async Task WhenAsync(Func<(LogLevel Level, string Category, string Message), bool> condition)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!_entries.Any(condition))
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the expected log entry did not come within 10 s");
-                await Task.Delay(10);
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturedLog log, string category) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                log._entries.Enqueue((logLevel, category, formatter(state, exception)));
         }
     }
 }
