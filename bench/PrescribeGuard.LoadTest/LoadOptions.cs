@@ -23,6 +23,7 @@ public sealed record LoadOptions
     public string Cache { get; init; } = "memory";
     public string? Redis { get; init; }
     public double ReservingShare { get; init; } = 0.05;
+    public bool RandomRequestIds { get; init; }
     public IReadOnlyList<KeyValuePair<string, string?>> Settings { get; init; } = [];
 
     /// <summary>A fixed secret, so a seeded folder and a separately started guard agree on patient keys.</summary>
@@ -57,6 +58,7 @@ public sealed record LoadOptions
                 "--cache" => options with { Cache = Next() },
                 "--redis" => options with { Redis = Next() },
                 "--reserving" => options with { ReservingShare = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--random-request-ids" => options with { RandomRequestIds = true },
                 "--secret" => options with { Secret = Next() },
                 "--set" => AddSetting(options, Next(), settings),
                 "--help" or "-h" => throw new ArgumentException(Usage),
@@ -97,6 +99,8 @@ public sealed record LoadOptions
           --settle S          in-process guard: before measuring, drive both calls until the JIT has (nearly)
                               stopped compiling, at most S seconds (default 90; 0: only --warmup)
           --reserving F       share of checks that reserve (not dry_run), default 0.05
+          --random-request-ids  request ids as random UUIDs (as most platforms send them) instead of a
+                              counter's (each check then writes its idempotency-index entry at a random place)
           --data DIR          ledger folder (default $TMP/prescribeguard-bench-LEDGER-PATIENTS); reused when already seeded
           --reseed            delete and seed DIR (or the --connection database) again
           --seed-through-api  seed through the gRPC API, not directly into SQLite / PostgreSQL (slow: ~1,000 records/s)

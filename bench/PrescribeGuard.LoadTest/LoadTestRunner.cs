@@ -51,7 +51,7 @@ public static class LoadTestRunner
             return 0;
         }
 
-        var requests = new Requests(options.Patients, seededAt.Value, options.ReservingShare);
+        var requests = new Requests(options.Patients, seededAt.Value, options.ReservingShare, options.RandomRequestIds);
         var mix = new long[3, 2];
         var health = new Driver("Health/Check", async (_, invoker) =>
         {

@@ -11,7 +11,7 @@ public enum CheckKind { RepeatPatient, Refill, NewPatient }
 /// a seeded patient's ketamine prescriptions (asked by the platform that issued it), and a patient
 /// the guard has never seen. Most are dry runs; a share reserves, as a real check would.
 /// </summary>
-public sealed class Requests(int seededPatients, DateTimeOffset seededAt, double reservingShare)
+public sealed class Requests(int seededPatients, DateTimeOffset seededAt, double reservingShare, bool randomRequestIds = false)
 {
     private static readonly Metadata[] PlatformHeaders =
         [.. PatientPlan.Platforms.Select(p => new Metadata { { "x-platform-id", p } })];
@@ -38,7 +38,7 @@ public sealed class Requests(int seededPatients, DateTimeOffset seededAt, double
     {
         var kind = seededPatients == 0 ? CheckKind.NewPatient : PickKind(random);
         var dryRun = random.NextDouble() >= reservingShare;
-        var requestId = $"bench-{RunId}-{Interlocked.Increment(ref _sequence)}";
+        var requestId = randomRequestIds ? Guid.NewGuid().ToString() : $"bench-{RunId}-{Interlocked.Increment(ref _sequence)}";
         switch (kind)
         {
             case CheckKind.Refill:

@@ -72,15 +72,7 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         await using var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50), metrics);
         var ledger = await MigratedAsync(dialect, metrics);
 
-        // Writers back to back keep the single writer busy, so a checkpoint beside it never finds it idle.
-        await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(async () =>
-        {
-            for (var i = 0; i < 150; i++)
-            {
-                var request = Request(NewPatient());
-                await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: i % 10 == 0), CancellationToken.None);
-            }
-        })));
+        await WriteContinuouslyAsync(ledger, writers: 16, decisionsEach: 150);
 
         // The WAL header's checkpoint sequence counts the times the WAL started over. Measured here
         // (background checkpoints every 50 ms, so that this short run sees about 20) with the writer's catch-up: 10-12 restarts, a 5 MB WAL file; with it switched off: 5-6
@@ -255,7 +247,76 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () => ledger.PingAsync(CancellationToken.None)); // health turns unhealthy
     }
 
-    /// <summary>Past the first commit of the writer's connection, which SQLite syncs itself.</summary>
+    [Fact]
+    public async Task Before_the_writer_catches_the_wal_up_the_background_has_synced_the_database_file()
+    {
+        // SQLite syncs the database file only in the checkpoint that reaches the WAL's end (the
+        // writer's catch-up), so without this the catch-up's fsync wrote out every page the
+        // background had copied while all queued writes waited.
+        var path = store.NewDatabasePath();
+        var metrics = new LedgerMetrics();
+        await using var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50), metrics);
+        var syncs = 0;
+        dialect.DatabaseSync = connection =>
+        {
+            SqliteDatabaseFile.Sync(connection);
+            Interlocked.Increment(ref syncs);
+        };
+        var ledger = await MigratedAsync(dialect, metrics);
+
+        await WriteContinuouslyAsync(ledger, writers: 16, decisionsEach: 150);
+
+        Assert.True(Volatile.Read(ref syncs) >= 1, $"{syncs} syncs of the database file");
+        Assert.True(metrics.Snapshot().WriterCheckpoints >= 1, "the writer never caught up");
+        Assert.True(WalRestarts(path + "-wal") >= 5, $"{WalRestarts(path + "-wal")} restarts");
+        Assert.True((await ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_of_the_database_file_stops_the_ledger_before_the_wal_can_start_over()
+    {
+        // The pages copied so far are then of unknown state on disk while the WAL still holds them:
+        // starting the WAL over would lose them, so the ledger stops as after a failed WAL fsync.
+        await using var dialect = new SqliteDialect(store.NewDatabasePath(), walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50));
+        dialect.DatabaseSync = _ => throw new IOException("EIO from the disk (test)");
+        var ledger = await MigratedAsync(dialect);
+
+        GuardException? refused = null;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (refused is null && DateTime.UtcNow < deadline)
+        {
+            var request = Request(NewPatient());
+            try
+            {
+                await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+            }
+            catch (GuardException ex)
+            {
+                refused = ex;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal((GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE"), (refused.Kind, refused.Reason));
+        Assert.Contains("EIO from the disk", refused.Message, StringComparison.Ordinal);
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () => ledger.PingAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_database_file_is_synced_through_the_connections_own_sqlite_file()
+    {
+        await using var connection = new SqliteConnection($"Data Source={store.NewDatabasePath()}");
+        Assert.Throws<InvalidOperationException>(() => SqliteDatabaseFile.Sync(connection));
+
+        await connection.OpenAsync();
+        await connection.Command(null, "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);").ExecuteNonQueryAsync();
+
+        // A wrong slot of SQLite's file methods would crash here or return an error code.
+        SqliteDatabaseFile.Sync(connection);
+        SqliteDatabaseFile.Sync(connection);
+        Assert.Equal(1L, await connection.Command(null, "SELECT COUNT(*) FROM t").ExecuteScalarAsync());
+    }
+
     /// <summary>A ledger without a cache on <paramref name="dialect"/>, its schema migrated.</summary>
     private static async Task<SqlGuardLedger> MigratedAsync(SqliteDialect dialect, LedgerMetrics? metrics = null)
     {
@@ -263,6 +324,17 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         await ledger.MigrateAsync(CancellationToken.None);
         return ledger;
     }
+
+    /// <summary>Writers back to back keep the single writer busy, so a checkpoint beside it never finds it idle.</summary>
+    private static Task WriteContinuouslyAsync(SqlGuardLedger ledger, int writers, int decisionsEach) =>
+        Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < decisionsEach; i++)
+            {
+                var request = Request(NewPatient());
+                await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: i % 10 == 0), CancellationToken.None);
+            }
+        })));
 
     private static async Task<SqlGuardLedger> MigratedWithOneDecisionAsync(SqliteDialect dialect)
     {

@@ -18,7 +18,9 @@ namespace PrescribeGuard.Ledger.Sqlite;
 /// index. So once the WAL holds <see cref="DefaultRestartFrames"/> frames, the writer itself, between two
 /// batches, copies what the last background checkpoint left (<see cref="AfterBatch"/>), and its next
 /// transaction starts the WAL over. The background checkpoints keep that remainder, and the pause,
-/// short.
+/// short: SQLite syncs the database file only in the checkpoint that reaches the WAL's end, the
+/// writer's, so before the writer is told to catch up the background fsyncs the pages it copied
+/// (<see cref="SqliteDatabaseFile"/>); the writer's own fsync then writes out only its remainder.
 /// </remarks>
 internal sealed class SqliteCheckpointer : IAsyncDisposable
 {
@@ -36,6 +38,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private readonly string _connectionString;
     private readonly long _restartFrames;
     private readonly LedgerMetrics _metrics;
+    private readonly Action<Exception> _databaseSyncFailed;
     private readonly Timer _timer;
     private SqliteConnection? _connection;
     private long _batches;
@@ -43,13 +46,19 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private long _walFrames;
     private int _running;
 
-    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval, LedgerMetrics metrics)
+    /// <param name="databaseSyncFailed">Told when an fsync of the database file failed: what reached
+    /// the disk is then unknown, so the ledger must stop before the WAL that still holds it starts over.</param>
+    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval, LedgerMetrics metrics, Action<Exception> databaseSyncFailed)
     {
         _connectionString = connectionString;
         _restartFrames = restartFrames;
         _metrics = metrics;
+        _databaseSyncFailed = databaseSyncFailed;
         _timer = new Timer(_ => Run(), null, interval, interval);
     }
+
+    /// <summary>How the background syncs the database file (tests make it fail).</summary>
+    internal Action<SqliteConnection> SyncDatabase { get; set; } = SqliteDatabaseFile.Sync;
 
     public async ValueTask DisposeAsync()
     {
@@ -103,6 +112,20 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         return reader.Read() && reader.GetInt64(0) == 0 ? (reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
+    private bool TrySyncDatabase(SqliteConnection connection)
+    {
+        try
+        {
+            SyncDatabase(connection);
+            return true;
+        }
+        catch (Exception ex)
+        {
+            _databaseSyncFailed(ex);
+            return false;
+        }
+    }
+
     private void Run()
     {
         if (Interlocked.Exchange(ref _running, 1) == 1)
@@ -132,11 +155,19 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
 
             var started = Stopwatch.GetTimestamp();
             var outcome = Checkpoint(_connection);
-            _metrics.Checkpointed(byWriter: false, Stopwatch.GetTimestamp() - started);
             if (outcome is var (frames, _))
             {
+                // The writer catches up once told the WAL is long: first make durable what this
+                // copied, off the writer's path.
+                if (frames >= _restartFrames && !TrySyncDatabase(_connection))
+                {
+                    return;
+                }
+
                 Volatile.Write(ref _walFrames, frames);
             }
+
+            _metrics.Checkpointed(byWriter: false, Stopwatch.GetTimestamp() - started);
 
             _checkpointedAt = batches;
         }

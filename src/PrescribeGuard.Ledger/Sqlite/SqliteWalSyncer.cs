@@ -114,6 +114,12 @@ internal sealed class SqliteWalSyncer : IAsyncDisposable
         await synced.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Another fsync of the ledger's files failed (the database file's, see <see cref="SqliteCheckpointer"/>):
+    /// from now on every write and read is refused, as after a failed fsync of the WAL.
+    /// </summary>
+    public void Fail(Exception failure) => Interlocked.CompareExchange(ref _failure, failure, null);
+
     public void ThrowIfBroken()
     {
         if (_failure is { } failure)
