@@ -59,7 +59,7 @@ public sealed class LedgerMetrics
         _checkpointSeconds = meter.CreateHistogram<double>(
             "prescribeguard_ledger_checkpoint",
             unit: "s",
-            description: "Duration of one SQLite WAL checkpoint, by who ran it: background (beside the writer) or writer (its catch-up between batches, which every queued write waits for)");
+            description: "Duration of one SQLite WAL checkpoint, by who ran it: background (beside the writer; with its fsync of the database file once the WAL is long) or writer (its catch-up between batches, which every queued write waits for)");
     }
 
     public void DecisionWritten(bool singleCommand)

@@ -277,9 +277,21 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     {
         // The pages copied so far are then of unknown state on disk while the WAL still holds them:
         // starting the WAL over would lose them, so the ledger stops as after a failed WAL fsync.
-        await using var dialect = new SqliteDialect(store.NewDatabasePath(), walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50));
-        dialect.DatabaseSync = _ => throw new IOException("EIO from the disk (test)");
-        var ledger = await MigratedAsync(dialect);
+        var path = store.NewDatabasePath();
+        var metrics = new LedgerMetrics();
+        var dialect = new SqliteDialect(path, walRestartFrames: 64, checkpointInterval: TimeSpan.FromMilliseconds(50), metrics);
+        // The first sync (the check when the checkpointer connects) succeeds, the one before the writer's catch-up fails.
+        var syncs = 0;
+        dialect.DatabaseSync = connection =>
+        {
+            if (Interlocked.Increment(ref syncs) > 1)
+            {
+                throw new IOException("EIO from the disk (test)");
+            }
+
+            SqliteDatabaseFile.Sync(connection);
+        };
+        var ledger = await MigratedAsync(dialect, metrics);
 
         GuardException? refused = null;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -300,6 +312,50 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         Assert.Equal((GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE"), (refused.Kind, refused.Reason));
         Assert.Contains("EIO from the disk", refused.Message, StringComparison.Ordinal);
         await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () => ledger.PingAsync(CancellationToken.None));
+
+        // The writer was never told to catch up, so the WAL never started over; and shutting down
+        // neither checkpoints nor deletes it (the next start recovers from it).
+        await Task.Delay(200);
+        Assert.Equal(0, metrics.Snapshot().WriterCheckpoints);
+        Assert.Equal(0u, WalRestarts(path + "-wal"));
+        await dialect.DisposeAsync();
+        Assert.True(new FileInfo(path + "-wal").Length > 0, "the WAL was checkpointed away at shutdown");
+    }
+
+    [Fact]
+    public async Task After_a_failed_wal_fsync_shutting_down_keeps_the_wal_for_the_next_start()
+    {
+        // Linux reports a writeback error once: the fsync of a checkpoint on close would succeed and
+        // the WAL, the only copy known good, would be deleted.
+        var path = store.NewDatabasePath();
+        var dialect = new SqliteDialect(path);
+        var ledger = await MigratedWithOneDecisionAsync(dialect);
+        dialect.SyncGate = () => Task.FromException(new IOException("the disk went away"));
+        var request = Request(NewPatient());
+        await FailsWith(GuardErrorKind.Unavailable, "LEDGER_UNAVAILABLE", () =>
+            ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None));
+
+        await dialect.DisposeAsync();
+        SqliteConnection.ClearAllPools(); // the pooled readers close too: the last close is the one that would checkpoint
+
+        Assert.True(new FileInfo(path + "-wal").Length > 0, "the WAL was checkpointed away at shutdown");
+
+        // The next start recovers from it: the refused decision was committed, only its fsync failed.
+        await using var reopened = new SqliteDialect(path);
+        var recovered = await MigratedAsync(reopened);
+        Assert.True((await recovered.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None)).Replayed);
+        Assert.True((await recovered.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
+    [Fact]
+    public void Only_a_checkpoints_failed_write_or_fsync_stops_the_ledger_not_a_busy_file()
+    {
+        Assert.True(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("fsync", 10, 1034)));
+        Assert.True(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("write", 10, 778)));
+        Assert.True(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("truncate", 10, 1546)));
+        Assert.False(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("busy", 5, 5)));
+        Assert.False(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("locked", 6, 6)));
+        Assert.False(SqliteCheckpointer.IsDurabilityFailure(new SqliteException("read", 10, 266)));
     }
 
     [Fact]
@@ -309,12 +365,21 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         Assert.Throws<InvalidOperationException>(() => SqliteDatabaseFile.Sync(connection));
 
         await connection.OpenAsync();
-        await connection.Command(null, "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);").ExecuteNonQueryAsync();
+        await connection.Command(null, "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1); PRAGMA wal_checkpoint(TRUNCATE);").ExecuteNonQueryAsync();
+        var length = new FileInfo(connection.DataSource).Length;
 
-        // A wrong slot of SQLite's file methods would crash here or return an error code.
+        // A wrong slot of SQLite's file methods would crash here, return an error code, or (the
+        // slot before, xTruncate) cut the file.
         SqliteDatabaseFile.Sync(connection);
         SqliteDatabaseFile.Sync(connection);
+        Assert.Equal(length, new FileInfo(connection.DataSource).Length);
         Assert.Equal(1L, await connection.Command(null, "SELECT COUNT(*) FROM t").ExecuteScalarAsync());
+        Assert.Equal("ok", await connection.Command(null, "PRAGMA integrity_check").ExecuteScalarAsync());
+
+        // An in-memory database has no file to sync.
+        await using var memory = new SqliteConnection("Data Source=:memory:");
+        await memory.OpenAsync();
+        SqliteDatabaseFile.Sync(memory);
     }
 
     /// <summary>A ledger without a cache on <paramref name="dialect"/>, its schema migrated.</summary>

@@ -38,7 +38,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private readonly string _connectionString;
     private readonly long _restartFrames;
     private readonly LedgerMetrics _metrics;
-    private readonly Action<Exception> _databaseSyncFailed;
+    private readonly SqliteWalSyncer _syncer;
     private readonly Timer _timer;
     private SqliteConnection? _connection;
     private long _batches;
@@ -46,14 +46,15 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     private long _walFrames;
     private int _running;
 
-    /// <param name="databaseSyncFailed">Told when an fsync of the database file failed: what reached
-    /// the disk is then unknown, so the ledger must stop before the WAL that still holds it starts over.</param>
-    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval, LedgerMetrics metrics, Action<Exception> databaseSyncFailed)
+    /// <param name="syncer">Told when an fsync of the database file failed (what reached the disk is
+    /// then unknown, so the ledger stops before the WAL that still holds it can start over); once it
+    /// has failed, for any file, no checkpoint runs.</param>
+    public SqliteCheckpointer(string connectionString, long restartFrames, TimeSpan interval, LedgerMetrics metrics, SqliteWalSyncer syncer)
     {
         _connectionString = connectionString;
         _restartFrames = restartFrames;
         _metrics = metrics;
-        _databaseSyncFailed = databaseSyncFailed;
+        _syncer = syncer;
         _timer = new Timer(_ => Run(), null, interval, interval);
     }
 
@@ -77,7 +78,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
     public void AfterBatch(SqliteConnection writer)
     {
         Interlocked.Increment(ref _batches);
-        if (Volatile.Read(ref _walFrames) < _restartFrames)
+        if (Volatile.Read(ref _walFrames) < _restartFrames || _syncer.Failure is not null)
         {
             return;
         }
@@ -95,11 +96,23 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 Volatile.Write(ref _walFrames, copied == frames ? 0 : frames);
             }
         }
+        catch (SqliteException ex) when (IsDurabilityFailure(ex))
+        {
+            _syncer.Fail(ex);
+        }
         catch (SqliteException)
         {
             // The background checkpoint holds the checkpoint lock, or the file is busy: next batch.
         }
     }
+
+    /// <summary>
+    /// A checkpoint's write or fsync failed: the pages it and earlier checkpoints copied are of
+    /// unknown state on disk, and a retry would copy only from where the last one stopped, then
+    /// sync "successfully" (Linux reports a writeback error once) and let the WAL start over.
+    /// </summary>
+    internal static bool IsDurabilityFailure(SqliteException exception) =>
+        exception.SqliteExtendedErrorCode is 778 or 1034 or 1290 or 1546; // SQLITE_IOERR_WRITE, _FSYNC, _DIR_FSYNC, _TRUNCATE
 
     /// <summary>Runs a PASSIVE checkpoint: the frames in the WAL and how many are copied, or null if it was busy.</summary>
     private static (long Frames, long Copied)? Checkpoint(SqliteConnection connection)
@@ -121,7 +134,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            _databaseSyncFailed(ex);
+            _syncer.Fail(ex);
             return false;
         }
     }
@@ -136,7 +149,7 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         try
         {
             var batches = Interlocked.Read(ref _batches);
-            if (batches == _checkpointedAt)
+            if (batches == _checkpointedAt || _syncer.Failure is not null)
             {
                 return;
             }
@@ -145,6 +158,14 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             {
                 _connection = new SqliteConnection(_connectionString);
                 _connection.Open();
+                SqliteWalOnClose.Keep(_connection);
+
+                // Once on each connection, so that a database file SQLite cannot sync this way stops
+                // the ledger now, not minutes into the load when the WAL first grows long.
+                if (!TrySyncDatabase(_connection))
+                {
+                    return;
+                }
             }
 
             using (var timeout = _connection.CreateCommand())
@@ -170,6 +191,10 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
             _metrics.Checkpointed(byWriter: false, Stopwatch.GetTimestamp() - started);
 
             _checkpointedAt = batches;
+        }
+        catch (SqliteException ex) when (IsDurabilityFailure(ex))
+        {
+            _syncer.Fail(ex);
         }
         catch (SqliteException)
         {

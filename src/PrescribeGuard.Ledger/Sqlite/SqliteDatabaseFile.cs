@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
@@ -24,7 +25,10 @@ internal static unsafe partial class SqliteDatabaseFile
     // pointer-sized slot), then xClose, xRead, xWrite, xTruncate, xSync.
     private const int SyncSlot = 5;
 
-    /// <summary>Everything written to the connection's main database file before the call is on disk when it returns.</summary>
+    /// <summary>
+    /// Everything written to the connection's main database file before the call is on disk when it
+    /// returns. Not under SQLite's connection mutex: the caller must be the connection's only user.
+    /// </summary>
     public static void Sync(SqliteConnection connection)
     {
         var database = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
@@ -39,9 +43,14 @@ internal static unsafe partial class SqliteDatabaseFile
                 throw new SqliteException("SQLite gave no file object for the ledger's database", result == 0 ? 1 : result);
             }
 
-            // sqlite3_file begins with its methods.
+            // sqlite3_file begins with its methods; an in-memory database's file has none (nothing to sync).
             var methods = *(void***)file;
-            var sync = (delegate* unmanaged<void*, int, int>)methods[SyncSlot];
+            if (methods is null)
+            {
+                return;
+            }
+
+            var sync = (delegate* unmanaged[Cdecl]<void*, int, int>)methods[SyncSlot];
             result = sync(file, SyncNormal);
             if (result != 0)
             {
@@ -58,5 +67,6 @@ internal static unsafe partial class SqliteDatabaseFile
     }
 
     [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_file_control")]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     private static partial int FileControl(IntPtr database, ReadOnlySpan<byte> name, int operation, void* argument);
 }

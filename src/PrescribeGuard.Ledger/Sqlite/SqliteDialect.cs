@@ -65,7 +65,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
         metrics ??= new LedgerMetrics();
         _syncer = new SqliteWalSyncer(metrics);
-        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval, metrics, _syncer.Fail);
+        _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval, metrics, _syncer);
         _writer = new SqliteGroupCommitWriter(OpenWriter, _checkpointer.AfterBatch, _syncer, metrics);
     }
 
@@ -95,6 +95,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             {
                 await using var pragmas = connection.Command(null, ConnectionPragmas);
                 await pragmas.ExecuteNonQueryAsync(cancellationToken);
+                SqliteWalOnClose.Keep(connection);
                 _configured.AddOrUpdate(connection.Handle!, this);
             }
 
@@ -206,6 +207,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
             // Checkpoints run beside the writer (SqliteCheckpointer), not inside its commits.
             pragmas.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; " + ConnectionPragmas + WriterPragmas;
             pragmas.ExecuteNonQuery();
+            SqliteWalOnClose.Keep(connection);
             connection.CreateFunction<long, string, byte[], string, string, string>(
                 AuditLinkHashFunction,
                 (sequence, kind, recordId, contentHash, previousHash) =>
