@@ -7,7 +7,8 @@ namespace PrescribeGuard.Ledger.Sqlite;
 /// After a failed fsync the WAL is the only copy known good of what the kernel may have dropped,
 /// and the fsync of that last close, Linux reporting an error only once, would succeed; the next
 /// start recovers from the WAL instead. A clean shutdown still copies the WAL back first
-/// (<see cref="SqliteCheckpointer.DisposeAsync"/>), so the file left beside the database is short.
+/// (<see cref="SqliteCheckpointer.DisposeAsync"/>), so the WAL file left beside the database holds
+/// nothing the database lacks (SQLite reads it through once on the next start).
 /// </summary>
 internal static class SqliteWalOnClose
 {
