@@ -125,6 +125,23 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
         return reader.Read() && reader.GetInt64(0) == 0 ? (reader.GetInt64(1), reader.GetInt64(2)) : null;
     }
 
+    /// <summary>Opens the checkpointer's connection; null if its first database sync has just stopped the ledger.</summary>
+    private SqliteConnection? Connect()
+    {
+        var connection = _connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        SqliteWalOnClose.Keep(connection);
+        using (var timeout = connection.CreateCommand())
+        {
+            timeout.CommandText = "PRAGMA busy_timeout=1000;";
+            timeout.ExecuteNonQuery();
+        }
+
+        // Once on each connection, so that a database file SQLite cannot sync this way stops the
+        // ledger now, not minutes into the load when the WAL first grows long.
+        return TrySyncDatabase(connection) ? connection : null;
+    }
+
     private bool TrySyncDatabase(SqliteConnection connection)
     {
         try
@@ -154,33 +171,19 @@ internal sealed class SqliteCheckpointer : IAsyncDisposable
                 return;
             }
 
-            if (_connection is null)
+            var connection = _connection ?? Connect();
+            if (connection is null)
             {
-                _connection = new SqliteConnection(_connectionString);
-                _connection.Open();
-                SqliteWalOnClose.Keep(_connection);
-
-                // Once on each connection, so that a database file SQLite cannot sync this way stops
-                // the ledger now, not minutes into the load when the WAL first grows long.
-                if (!TrySyncDatabase(_connection))
-                {
-                    return;
-                }
-            }
-
-            using (var timeout = _connection.CreateCommand())
-            {
-                timeout.CommandText = "PRAGMA busy_timeout=1000;";
-                timeout.ExecuteNonQuery();
+                return;
             }
 
             var started = Stopwatch.GetTimestamp();
-            var outcome = Checkpoint(_connection);
+            var outcome = Checkpoint(connection);
             if (outcome is var (frames, _))
             {
                 // The writer catches up once told the WAL is long: first make durable what this
                 // copied, off the writer's path.
-                if (frames >= _restartFrames && !TrySyncDatabase(_connection))
+                if (frames >= _restartFrames && !TrySyncDatabase(connection))
                 {
                     return;
                 }
