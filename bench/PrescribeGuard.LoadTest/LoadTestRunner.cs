@@ -162,6 +162,12 @@ public static class LoadTestRunner
         var decisions = ledger.SingleCommandDecisions + ledger.TransactionDecisions;
         var summary = string.Create(CultureInfo.InvariantCulture,
             $"ledger during {phase.Name} (with its warm-up): {decisions:N0} decisions written, {(double)ledger.SingleCommandDecisions / Math.Max(1, decisions):P0} as one command");
+        if (ledger.DecisionBatches > 0)
+        {
+            summary += string.Create(CultureInfo.InvariantCulture,
+                $"; {ledger.BatchedDecisions:N0} of them in {ledger.DecisionBatches:N0} batches of {(double)ledger.BatchedDecisions / ledger.DecisionBatches:F1} on average");
+        }
+
         if (ledger.GroupCommits > 0)
         {
             summary += string.Create(CultureInfo.InvariantCulture,

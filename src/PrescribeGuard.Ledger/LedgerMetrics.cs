@@ -5,7 +5,8 @@ namespace PrescribeGuard.Ledger;
 
 /// <summary>
 /// What the ledger's write path did, for operators and the load test: which way each decision was
-/// written (one command on PostgreSQL's fast path, or a transaction), and on SQLite how many writes
+/// written (one command on PostgreSQL's fast path, or a transaction), how many of those PostgreSQL
+/// commands went together in one batch, and on SQLite how many writes
 /// each group commit carried, how long each WAL fsync took and how long checkpoints took (the
 /// writer's own catch-up stalls every queued write). Meter <see cref="MeterName"/>, exported by the
 /// guard's meter bridge when a meter factory is given; without one the totals are still kept (tests,
@@ -23,11 +24,14 @@ public sealed class LedgerMetrics
     private static readonly KeyValuePair<string, object?> InBackground = new("by", "background");
 
     private readonly Histogram<int>? _groupCommitWrites;
+    private readonly Histogram<int>? _decisionBatchWrites;
     private readonly Histogram<double>? _walSyncSeconds;
     private readonly Histogram<double>? _checkpointSeconds;
 
     private long _singleCommandDecisions;
     private long _transactionDecisions;
+    private long _decisionBatches;
+    private long _batchedDecisions;
     private long _groupCommits;
     private long _groupCommitWritesTotal;
     private long _walSyncs;
@@ -49,6 +53,9 @@ public sealed class LedgerMetrics
             "prescribeguard_ledger_decision_writes_total",
             ObserveDecisionWrites,
             description: "Decisions written, by path: single_command (PostgreSQL: nothing reserved, made on a history whose revision was still current, cached or read ahead) or transaction");
+        _decisionBatchWrites = meter.CreateHistogram<int>(
+            "prescribeguard_ledger_decision_batch_writes",
+            description: "Single-command decisions written together in one PostgreSQL batch and commit (batches of two or more)");
         _groupCommitWrites = meter.CreateHistogram<int>(
             "prescribeguard_ledger_group_commit_writes",
             description: "Calls run in one SQLite group-committed transaction (replays included, failed ones not)");
@@ -72,6 +79,14 @@ public sealed class LedgerMetrics
         {
             Interlocked.Increment(ref _transactionDecisions);
         }
+    }
+
+    /// <summary>A batch of <paramref name="decisions"/> single-command decisions committed together.</summary>
+    public void DecisionsBatched(int decisions)
+    {
+        Interlocked.Increment(ref _decisionBatches);
+        Interlocked.Add(ref _batchedDecisions, decisions);
+        _decisionBatchWrites?.Record(decisions);
     }
 
     /// <summary>A group commit of <paramref name="writes"/> calls, counted at the commit (before its fsync).</summary>
@@ -108,6 +123,8 @@ public sealed class LedgerMetrics
     public LedgerMetricsSnapshot Snapshot() => new(
         Interlocked.Read(ref _singleCommandDecisions),
         Interlocked.Read(ref _transactionDecisions),
+        Interlocked.Read(ref _decisionBatches),
+        Interlocked.Read(ref _batchedDecisions),
         Interlocked.Read(ref _groupCommits),
         Interlocked.Read(ref _groupCommitWritesTotal),
         Interlocked.Read(ref _walSyncs),
@@ -128,6 +145,8 @@ public sealed class LedgerMetrics
 public readonly record struct LedgerMetricsSnapshot(
     long SingleCommandDecisions,
     long TransactionDecisions,
+    long DecisionBatches,
+    long BatchedDecisions,
     long GroupCommits,
     long GroupCommitWrites,
     long WalSyncs,
@@ -141,6 +160,8 @@ public readonly record struct LedgerMetricsSnapshot(
     public LedgerMetricsSnapshot Since(LedgerMetricsSnapshot before) => new(
         SingleCommandDecisions - before.SingleCommandDecisions,
         TransactionDecisions - before.TransactionDecisions,
+        DecisionBatches - before.DecisionBatches,
+        BatchedDecisions - before.BatchedDecisions,
         GroupCommits - before.GroupCommits,
         GroupCommitWrites - before.GroupCommitWrites,
         WalSyncs - before.WalSyncs,

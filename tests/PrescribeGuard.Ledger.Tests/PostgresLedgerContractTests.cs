@@ -9,7 +9,7 @@ using static PrescribeGuard.Ledger.Tests.LedgerData;
 namespace PrescribeGuard.Ledger.Tests;
 
 /// <summary>The store contract on a real PostgreSQL 15 server, plus what only a shared store must do.</summary>
-public sealed class PostgresLedgerContractTests(PostgresLedgerContractTests.Store store)
+public sealed partial class PostgresLedgerContractTests(PostgresLedgerContractTests.Store store)
     : LedgerContractTests, IClassFixture<PostgresLedgerContractTests.Store>
 {
     protected override ILedgerDialect SharedStore => store.Dialect;

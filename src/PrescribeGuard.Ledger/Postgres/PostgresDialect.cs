@@ -154,6 +154,13 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 
     public long AuditChainLockKey(int chain) => AuditChainLockKeys[chain];
 
+    // A function scan yields the array's elements in order and the lock is taken for each row as it
+    // is produced, so the locks are taken in the array's order.
+    public string LocksInOrderSql => "SELECT pg_advisory_xact_lock(lock_key) FROM unnest(@locks) AS lock_key";
+
+    // unnest of several arrays zips them.
+    public string ArrayRowsSql(IReadOnlyList<string> arrayParameters) => $"unnest({string.Join(", ", arrayParameters)})";
+
     // sha256 (PostgreSQL 11 and later) of the UTF-8 of the fields joined by newlines, as lower-case hex.
     public string AuditLinkHashSql(string sequence, string kind, string recordId, string contentHash, string previousHash) =>
         $"encode(sha256(convert_to(concat_ws(E'\\n', {sequence}, {kind}, {recordId}, {contentHash}, {previousHash}), 'UTF8')), 'hex')";

@@ -29,7 +29,19 @@ internal static class DbCommandExtensions
 
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
-        var parameter = command.CreateParameter();
+        command.Parameters.Add(Named(command.CreateParameter(), name, value));
+        return command;
+    }
+
+    public static DbBatchCommand With(this DbBatchCommand command, string name, object? value)
+    {
+        command.Parameters.Add(Named(command.CreateParameter(), name, value));
+        return command;
+    }
+
+    /// <summary>The parameter with the ledger's storage of the value: flags and times as integers.</summary>
+    private static DbParameter Named(DbParameter parameter, string name, object? value)
+    {
         parameter.ParameterName = name;
         parameter.Value = value switch
         {
@@ -39,8 +51,7 @@ internal static class DbCommandExtensions
             DateTimeOffset time => time.ToUnixTimeMilliseconds(),
             _ => value,
         };
-        command.Parameters.Add(parameter);
-        return command;
+        return parameter;
     }
 
     public static DateTimeOffset GetTime(this DbDataReader reader, int ordinal) =>

@@ -65,6 +65,21 @@ public interface ILedgerDialect
     long AuditChainLockKey(int chain);
 
     /// <summary>
+    /// A statement that takes, one after another in the order given, the locks whose keys are in the
+    /// array parameter <c>@locks</c>, each until the transaction ends; null where writes are serial
+    /// anyway. With it, concurrent single-command decisions are written together in one batch (see
+    /// <see cref="DecisionBatcher"/>), all their locks taken first in one global order.
+    /// </summary>
+    string? LocksInOrderSql { get; }
+
+    /// <summary>
+    /// A FROM item with one row per index of the given array parameters (all of one length), their
+    /// elements as its columns in order, so that a batch writes many rows in one statement; null
+    /// where the store has no array parameters.
+    /// </summary>
+    string? ArrayRowsSql(IReadOnlyList<string> arrayParameters);
+
+    /// <summary>
     /// An SQL expression of the store equal to <see cref="Audit.AuditHash.Link"/> over the five given
     /// SQL expressions, so a link is computed where the chain's head is read, in the statement that
     /// appends it (no round trip to read the head first).

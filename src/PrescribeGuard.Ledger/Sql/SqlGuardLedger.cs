@@ -80,7 +80,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
         }
 
         if (_insertUnchangedDecisionSql is not null && speculative is { Decision.Reservation: null } unchanged &&
-            await TryInsertUnchangedDecisionAsync(request, unchanged.Revision, unchanged.Decision, cancellationToken))
+            await WriteUnchangedDecisionAsync(request, unchanged.Revision, unchanged.Decision, cancellationToken))
         {
             _metrics.DecisionWritten(singleCommand: true);
 

@@ -152,6 +152,11 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 
     public string? AuditChainLockSql => null;
 
+    // One writer: nothing to lock, and the group-committing writer batches every write already.
+    public string? LocksInOrderSql => null;
+
+    public string? ArrayRowsSql(IReadOnlyList<string> arrayParameters) => null;
+
     public long AuditChainLockKey(int chain) => 0;
 
     // SQLite has no SHA-256 of its own: the writer connection, the only one that appends links, is

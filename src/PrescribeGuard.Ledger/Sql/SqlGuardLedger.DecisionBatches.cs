@@ -1,0 +1,115 @@
+using System.Data.Common;
+using PrescribeGuard.Ledger.Audit;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// Single-command decisions written together (see <see cref="DecisionBatcher"/>), where the store
+/// takes locks in one statement (<see cref="ILedgerDialect.LocksInOrderSql"/>): one batch sent
+/// outside any transaction, which the store commits as one (<see cref="ILedgerDialect.CommitsCommandsAtomically"/>).
+/// </summary>
+public sealed partial class SqlGuardLedger
+{
+    /// <summary>Batches in flight at once: each a round trip and a commit; more only wait for each other's chain locks.</summary>
+    internal const int DecisionBatchWriters = 4;
+
+    /// <summary>Enough to share one commit among all the checks a busy instance has in flight.</summary>
+    internal const int MaxDecisionBatch = 64;
+
+    private DecisionBatcher? _decisionBatcher;
+
+    /// <summary>Fails (<see cref="ILedgerDialect.IsExpectationFailure"/>) unless every patient's revision is still the one its decision expects.</summary>
+    private readonly string? _expectRevisionsSql = dialect.ArrayRowsSql(["@expected_patient_keys", "@expected_revisions"]) is { } expected
+        ? "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COUNT(*) AS current FROM " + expected + " AS expected (patient_key, revision) " +
+          "WHERE COALESCE((SELECT revision FROM patient_revisions WHERE patient_revisions.patient_key = expected.patient_key), 0) = expected.revision) " +
+          "AS batch WHERE batch.current = @expected_count AND " + dialect.StatementsSeeLatestCommitsSql + ")"
+        : null;
+
+    private readonly string? _insertUnreservedDecisionRowsSql = dialect.ArrayRowsSql(UnreservedDecisionColumns.Parameters) is { } rows
+        ? "INSERT INTO decisions (" + string.Join(", ", UnreservedDecisionColumns.Names) + ") SELECT * FROM " + rows
+        : null;
+
+    /// <summary>Single-command decisions waiting for one of the batch writers.</summary>
+    internal int QueuedDecisions => Volatile.Read(ref _decisionBatcher)?.Queued ?? 0;
+
+    /// <summary>
+    /// Writes a decision that reserves nothing, made on the history at <paramref name="revision"/>,
+    /// if that revision is still current and the request is new (see <see cref="_insertUnchangedDecisionSql"/>);
+    /// false, with nothing written, if not. Returns once it is durable.
+    /// </summary>
+    private Task<bool> WriteUnchangedDecisionAsync(DecideRequest request, long revision, DecisionRecord decision, CancellationToken cancellationToken)
+    {
+        if (dialect.LocksInOrderSql is null || _insertUnreservedDecisionRowsSql is null)
+        {
+            return TryInsertUnchangedDecisionAsync(request, revision, decision, cancellationToken);
+        }
+
+        var batcher = LazyInitializer.EnsureInitialized(ref _decisionBatcher, () => new DecisionBatcher(
+            WriteTogetherAsync,
+            alone => TryInsertUnchangedDecisionAsync(alone.Request, alone.Revision, alone.Decision, CancellationToken.None),
+            IsRefusal,
+            DecisionBatchWriters,
+            MaxDecisionBatch,
+            _metrics.DecisionsBatched));
+
+        // The batch is shared, so a caller that gives up stops waiting but cancels no one's write.
+        return batcher.WriteAsync(new UnchangedDecision(request, revision, decision)).WaitAsync(cancellationToken);
+    }
+
+    // What the single command would refuse: the revision moved on, or the request id is taken.
+    private bool IsRefusal(Exception exception) =>
+        exception is DbException db && (dialect.IsExpectationFailure(db) || dialect.IsDuplicateKey(db));
+
+    /// <summary>
+    /// What the single command does for each, for all at once: every lock of the batch first, in one
+    /// global order; then the revisions they expect, checked in one statement; their rows, in one
+    /// multi-row insert; and a link each (each reads the head the one before it appended).
+    /// </summary>
+    private Task WriteTogetherAsync(IReadOnlyList<UnchangedDecision> decisions) =>
+        OnConnectionAsync(async connection =>
+        {
+            await using var batch = connection.CreateBatch();
+            batch.BatchCommands.Add(Statement(batch, dialect.LocksInOrderSql!).With("@locks", LocksInOrder(decisions)));
+            batch.BatchCommands.Add(Statement(batch, _expectRevisionsSql!)
+                .With("@expected_patient_keys", decisions.Select(unchanged => unchanged.Request.PatientKey.Value).ToArray())
+                .With("@expected_revisions", decisions.Select(unchanged => unchanged.Revision).ToArray())
+                .With("@expected_count", (long)decisions.Count));
+            batch.BatchCommands.Add(Statement(batch, _insertUnreservedDecisionRowsSql!).WithColumns(decisions));
+            foreach (var decision in decisions.Select(unchanged => unchanged.Decision))
+            {
+                var link = Statement(batch, _auditLinkSql);
+                BindAuditLink(new BatchCommandParameters(link), dialect.AuditChainOf(decision.PatientKey), AuditKind.Decision, decision.DecisionId, DecisionContent(decision));
+                batch.BatchCommands.Add(link);
+            }
+
+            // Returns once the batch's transaction committed.
+            await batch.ExecuteNonQueryAsync(CancellationToken.None);
+            return true;
+        }, waitDurable: false, CancellationToken.None);
+
+    /// <summary>
+    /// The patients' locks in ascending order, then their chains' in ascending order. Every other
+    /// write takes one patient's lock and then at most its chain's, so every transaction takes its
+    /// locks in this one order and two of them can never wait for each other in a cycle.
+    /// </summary>
+    private long[] LocksInOrder(IReadOnlyList<UnchangedDecision> decisions)
+    {
+        var patients = new SortedSet<long>();
+        var chains = new SortedSet<long>();
+        foreach (var decision in decisions)
+        {
+            patients.Add(dialect.PatientLockKey(decision.Request.PatientKey));
+            chains.Add(dialect.AuditChainLockKey(dialect.AuditChainOf(decision.Decision.PatientKey)));
+        }
+
+        return [.. patients, .. chains];
+    }
+
+    private static DbBatchCommand Statement(DbBatch batch, string sql)
+    {
+        var statement = batch.CreateBatchCommand();
+        statement.CommandText = sql;
+        return statement;
+    }
+}

@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Caching.Memory;
+using Npgsql;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Caching;
+using PrescribeGuard.Ledger.Postgres;
+using PrescribeGuard.Ledger.Records;
+using PrescribeGuard.Ledger.Sql;
+using static PrescribeGuard.Ledger.Tests.LedgerData;
+
+namespace PrescribeGuard.Ledger.Tests;
+
+/// <summary>
+/// Group commit of single-command decisions on PostgreSQL. Each test makes every batch writer wait
+/// on a patient's lock held by another session, queues checks behind them, then lets one writer go:
+/// it takes everything queued as one batch.
+/// </summary>
+public sealed partial class PostgresLedgerContractTests
+{
+    [Fact]
+    public async Task Decisions_queued_behind_busy_writers_are_committed_together_each_durable_and_linked()
+    {
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync();
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        var queued = await WarmAsync(ledger, 10);
+        var locks = await HoldLocksAsync(connectionString, blocked);
+        var before = metrics.Snapshot();
+
+        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var queuedRequests = queued.Select(patient => Request(patient)).ToList();
+        var queuedChecks = queuedRequests.Select(request => DecideAsync(ledger, request)).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
+
+        // One writer goes; the other three still wait behind their locks.
+        await locks[0].DisposeAsync();
+        var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(blockedChecks.Skip(1), check => Assert.False(check.IsCompleted));
+        foreach (var held in locks.Skip(1))
+        {
+            await held.DisposeAsync();
+        }
+
+        await Task.WhenAll(blockedChecks);
+        var during = metrics.Snapshot().Since(before);
+        Assert.Equal((1L, 10L), (during.DecisionBatches, during.BatchedDecisions));
+        Assert.Equal((14L, 0L), (during.SingleCommandDecisions, during.TransactionDecisions));
+
+        // Each one durable and readable from another instance, answered as decided, and linked.
+        await using var otherDialect = new PostgresDialect(connectionString);
+        var other = new SqlGuardLedger(otherDialect, new NoHistoryCache());
+        for (var i = 0; i < written.Length; i++)
+        {
+            Assert.False(written[i].Replayed);
+            Assert.Equal(queuedRequests[i].RequestId, written[i].Decision.RequestId);
+            var stored = await other.GetDecisionAsync(written[i].Decision.DecisionId, CancellationToken.None);
+            Assert.Equal(written[i].Decision.Payload, stored!.Payload);
+        }
+
+        var audit = await other.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(2 * 14, audit.LinksVerified);
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_decision_on_a_stale_history_writes_nothing_and_each_goes_alone()
+    {
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync();
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        var queued = await WarmAsync(ledger, 5);
+        var stale = queued[2];
+
+        // Another instance's history write for one of them, which this instance's cache has not seen.
+        await using (var connection = new NpgsqlConnection(connectionString))
+        {
+            await connection.OpenAsync();
+            await using var bump = new NpgsqlCommand(
+                "INSERT INTO patient_revisions (patient_key, revision) VALUES (@key, 1) ON CONFLICT (patient_key) DO UPDATE SET revision = patient_revisions.revision + 1",
+                connection);
+            bump.Parameters.AddWithValue("key", stale.Value);
+            Assert.Equal(1, await bump.ExecuteNonQueryAsync());
+        }
+
+        var locks = await HoldLocksAsync(connectionString, blocked);
+        var before = metrics.Snapshot();
+        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var decided = new int[queued.Count];
+        var queuedChecks = queued.Select((patient, i) =>
+        {
+            var request = Request(patient);
+            return Task.Run(() => ledger.DecideAsync(request, _ =>
+            {
+                Interlocked.Increment(ref decided[i]);
+                return Decision(request, Now, reserve: false);
+            }, CancellationToken.None));
+        }).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
+
+        await locks[0].DisposeAsync();
+        var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var held in locks.Skip(1))
+        {
+            await held.DisposeAsync();
+        }
+
+        await Task.WhenAll(blockedChecks);
+        var during = metrics.Snapshot().Since(before);
+
+        // The batch was refused whole; alone, the four current ones went as one command each and the
+        // stale one was decided again in its transaction, on the history at its new revision.
+        Assert.Equal((0L, 0L), (during.DecisionBatches, during.BatchedDecisions));
+        Assert.Equal((4L + 4L, 1L), (during.SingleCommandDecisions, during.TransactionDecisions));
+        Assert.Equal([1, 1, 2, 1, 1], decided);
+        Assert.All(written, result => Assert.False(result.Replayed));
+        var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(2 * (blocked.Count + queued.Count), audit.LinksVerified);
+    }
+
+    [Fact]
+    public async Task The_same_request_twice_in_one_batch_is_written_once_and_replayed_once()
+    {
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync();
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        var queued = await WarmAsync(ledger, 3);
+        var locks = await HoldLocksAsync(connectionString, blocked);
+        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var before = metrics.Snapshot();
+
+        var repeated = Request(queued[0]);
+        var requests = new[] { repeated, Request(queued[1]), repeated, Request(queued[2]) };
+        var checks = requests.Select(request => DecideAsync(ledger, request)).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == requests.Length));
+
+        await locks[0].DisposeAsync();
+        var written = await Task.WhenAll(checks).WaitAsync(TimeSpan.FromSeconds(10));
+        foreach (var held in locks.Skip(1))
+        {
+            await held.DisposeAsync();
+        }
+
+        await Task.WhenAll(blockedChecks);
+        var during = metrics.Snapshot().Since(before);
+
+        Assert.Equal(written[0].Decision.DecisionId, written[2].Decision.DecisionId);
+        Assert.Equal(1, written.Count(result => result.Replayed));
+        Assert.False(written[1].Replayed);
+        Assert.False(written[3].Replayed);
+        Assert.Equal(0L, during.DecisionBatches);
+        Assert.Equal(3L + blocked.Count, during.SingleCommandDecisions);
+        var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+    }
+
+    private async Task<(SqlGuardLedger Ledger, LedgerMetrics Metrics, string ConnectionString)> CachedLedgerAsync()
+    {
+        var connectionString = await store.Server.CreateDatabaseAsync();
+        var dialect = new PostgresDialect(connectionString);
+        var metrics = new LedgerMetrics();
+        var ledger = new SqlGuardLedger(dialect, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)), metrics);
+        await ledger.MigrateAsync(CancellationToken.None);
+        return (ledger, metrics, connectionString);
+    }
+
+    /// <summary>New patients, each with one decision written, so that their histories are cached.</summary>
+    private static async Task<IReadOnlyList<PatientKey>> WarmAsync(SqlGuardLedger ledger, int count)
+    {
+        var patients = Enumerable.Range(0, count).Select(_ => NewPatient()).ToList();
+        foreach (var patient in patients)
+        {
+            await DecideAsync(ledger, Request(patient));
+        }
+
+        return patients;
+    }
+
+    private static Task<DecideResult> DecideAsync(SqlGuardLedger ledger, DecideRequest request) =>
+        Task.Run(() => ledger.DecideAsync(request, _ => Decision(request, Now, reserve: false), CancellationToken.None));
+
+    /// <summary>Each patient's lock, held by a session of its own until it is disposed.</summary>
+    private static async Task<IReadOnlyList<NpgsqlConnection>> HoldLocksAsync(string connectionString, IReadOnlyList<PatientKey> patients)
+    {
+        var sessions = new List<NpgsqlConnection>();
+        foreach (var patient in patients)
+        {
+            var session = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await session.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", session);
+            command.Parameters.AddWithValue("key", PostgresDialect.LockKey(patient));
+            await command.ExecuteNonQueryAsync();
+            sessions.Add(session);
+        }
+
+        return sessions;
+    }
+
+    /// <summary>One check per patient, each taking a writer that then waits for the patient's lock.</summary>
+    private static async Task<IReadOnlyList<Task<DecideResult>>> StartBehindLocksAsync(
+        SqlGuardLedger ledger, string connectionString, IReadOnlyList<PatientKey> patients)
+    {
+        var checks = new List<Task<DecideResult>>();
+        foreach (var patient in patients)
+        {
+            checks.Add(DecideAsync(ledger, Request(patient)));
+            await WaitUntilAsync(async () => ledger.QueuedDecisions == 0 && await WaitingLocksAsync(connectionString) == checks.Count);
+        }
+
+        return checks;
+    }
+
+    private static async Task<long> WaitingLocksAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the batch writers");
+            await Task.Delay(10);
+        }
+    }
+}
