@@ -123,8 +123,6 @@ public sealed class LedgerMetrics
     public LedgerMetricsSnapshot Snapshot() => new(
         Interlocked.Read(ref _singleCommandDecisions),
         Interlocked.Read(ref _transactionDecisions),
-        Interlocked.Read(ref _decisionBatches),
-        Interlocked.Read(ref _batchedDecisions),
         Interlocked.Read(ref _groupCommits),
         Interlocked.Read(ref _groupCommitWritesTotal),
         Interlocked.Read(ref _walSyncs),
@@ -132,7 +130,9 @@ public sealed class LedgerMetrics
         Interlocked.Read(ref _writerCheckpoints),
         (double)Interlocked.Read(ref _writerCheckpointTicks) / Stopwatch.Frequency,
         Interlocked.Read(ref _backgroundCheckpoints),
-        (double)Interlocked.Read(ref _backgroundCheckpointTicks) / Stopwatch.Frequency);
+        (double)Interlocked.Read(ref _backgroundCheckpointTicks) / Stopwatch.Frequency,
+        Interlocked.Read(ref _decisionBatches),
+        Interlocked.Read(ref _batchedDecisions));
 
     private IEnumerable<Measurement<long>> ObserveDecisionWrites()
     {
@@ -145,8 +145,6 @@ public sealed class LedgerMetrics
 public readonly record struct LedgerMetricsSnapshot(
     long SingleCommandDecisions,
     long TransactionDecisions,
-    long DecisionBatches,
-    long BatchedDecisions,
     long GroupCommits,
     long GroupCommitWrites,
     long WalSyncs,
@@ -154,14 +152,14 @@ public readonly record struct LedgerMetricsSnapshot(
     long WriterCheckpoints,
     double WriterCheckpointSeconds,
     long BackgroundCheckpoints,
-    double BackgroundCheckpointSeconds)
+    double BackgroundCheckpointSeconds,
+    long DecisionBatches,
+    long BatchedDecisions)
 {
     /// <summary>What happened between <paramref name="before"/> and this snapshot.</summary>
     public LedgerMetricsSnapshot Since(LedgerMetricsSnapshot before) => new(
         SingleCommandDecisions - before.SingleCommandDecisions,
         TransactionDecisions - before.TransactionDecisions,
-        DecisionBatches - before.DecisionBatches,
-        BatchedDecisions - before.BatchedDecisions,
         GroupCommits - before.GroupCommits,
         GroupCommitWrites - before.GroupCommitWrites,
         WalSyncs - before.WalSyncs,
@@ -169,5 +167,7 @@ public readonly record struct LedgerMetricsSnapshot(
         WriterCheckpoints - before.WriterCheckpoints,
         WriterCheckpointSeconds - before.WriterCheckpointSeconds,
         BackgroundCheckpoints - before.BackgroundCheckpoints,
-        BackgroundCheckpointSeconds - before.BackgroundCheckpointSeconds);
+        BackgroundCheckpointSeconds - before.BackgroundCheckpointSeconds,
+        DecisionBatches - before.DecisionBatches,
+        BatchedDecisions - before.BatchedDecisions);
 }

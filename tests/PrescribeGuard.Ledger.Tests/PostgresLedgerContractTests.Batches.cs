@@ -30,7 +30,7 @@ public sealed partial class PostgresLedgerContractTests
         var queuedChecks = queuedRequests.Select(request => DecideAsync(ledger, request)).ToList();
         await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
 
-        // One writer goes; the other three still wait behind their locks.
+        // One writer goes; the others still wait behind their locks.
         await locks[0].DisposeAsync();
         var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.All(blockedChecks.Skip(1), check => Assert.False(check.IsCompleted));
@@ -42,7 +42,7 @@ public sealed partial class PostgresLedgerContractTests
         await Task.WhenAll(blockedChecks);
         var during = metrics.Snapshot().Since(before);
         Assert.Equal((1L, 10L), (during.DecisionBatches, during.BatchedDecisions));
-        Assert.Equal((14L, 0L), (during.SingleCommandDecisions, during.TransactionDecisions));
+        Assert.Equal(((long)(blocked.Count + queued.Count), 0L), (during.SingleCommandDecisions, during.TransactionDecisions));
 
         // Each one durable and readable from another instance, answered as decided, and linked.
         await using var otherDialect = new PostgresDialect(connectionString);
@@ -57,7 +57,7 @@ public sealed partial class PostgresLedgerContractTests
 
         var audit = await other.VerifyAuditAsync(CancellationToken.None);
         Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
-        Assert.Equal(2 * 14, audit.LinksVerified);
+        Assert.Equal(2 * (blocked.Count + queued.Count), audit.LinksVerified);
     }
 
     [Fact]
@@ -107,7 +107,7 @@ public sealed partial class PostgresLedgerContractTests
         // The batch was refused whole; alone, the four current ones went as one command each and the
         // stale one was decided again in its transaction, on the history at its new revision.
         Assert.Equal((0L, 0L), (during.DecisionBatches, during.BatchedDecisions));
-        Assert.Equal((4L + 4L, 1L), (during.SingleCommandDecisions, during.TransactionDecisions));
+        Assert.Equal(((long)blocked.Count + 4L, 1L), (during.SingleCommandDecisions, during.TransactionDecisions));
         Assert.Equal([1, 1, 2, 1, 1], decided);
         Assert.All(written, result => Assert.False(result.Replayed));
         var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
@@ -150,9 +150,91 @@ public sealed partial class PostgresLedgerContractTests
         Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
     }
 
-    private async Task<(SqlGuardLedger Ledger, LedgerMetrics Metrics, string ConnectionString)> CachedLedgerAsync()
+    [Fact]
+    public async Task A_check_that_gives_up_while_its_decision_is_queued_is_answered_at_once_and_its_decision_never_written()
+    {
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync();
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        var queued = await WarmAsync(ledger, 3);
+        var locks = await HoldLocksAsync(connectionString, blocked);
+        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var before = metrics.Snapshot();
+
+        using var giveUp = new CancellationTokenSource();
+        var abandoned = Request(queued[0]);
+        var abandonedDecision = Decision(abandoned, Now, reserve: false);
+        var abandonedCheck = Task.Run(() => ledger.DecideAsync(abandoned, _ => abandonedDecision, giveUp.Token));
+        var others = queued.Skip(1).Select(patient => DecideAsync(ledger, Request(patient))).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
+
+        // Answered while every writer is still busy, not when one gets to it.
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandonedCheck.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.All(blockedChecks, check => Assert.False(check.IsCompleted));
+
+        foreach (var held in locks)
+        {
+            await held.DisposeAsync();
+        }
+
+        var written = await Task.WhenAll(others).WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(blockedChecks);
+        var during = metrics.Snapshot().Since(before);
+        Assert.Null(await ledger.GetDecisionAsync(abandonedDecision.DecisionId, CancellationToken.None));
+        Assert.All(written, result => Assert.False(result.Replayed));
+        Assert.Equal((1L, 2L), (during.DecisionBatches, during.BatchedDecisions));
+        Assert.Equal((long)blocked.Count + 2, during.SingleCommandDecisions);
+        var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(2 * (blocked.Count + queued.Count) - 1, audit.LinksVerified);
+    }
+
+    [Fact]
+    public async Task A_patient_locked_elsewhere_holds_up_only_its_own_decision_not_the_others_of_its_batch()
+    {
+        // Commands may wait far longer than the test does: only the batch's own limit can free the others.
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync(commandTimeoutSeconds: 60);
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        var queued = await WarmAsync(ledger, 4);
+        var locks = await HoldLocksAsync(connectionString, blocked);
+        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var busyPatient = await HoldLocksAsync(connectionString, [queued[3]]);
+        var before = metrics.Snapshot();
+
+        var checks = queued.Select(patient => DecideAsync(ledger, Request(patient))).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
+        await locks[0].DisposeAsync();
+
+        // The batch gave up on the busy patient's lock; alone, the other three were written while it is still held.
+        var written = await Task.WhenAll(checks.Take(3)).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(written, result => Assert.False(result.Replayed));
+        await Task.Delay(SqlGuardLedger.BatchLockWaitLimitMilliseconds);
+        Assert.False(checks[3].IsCompleted);
+
+        await busyPatient[0].DisposeAsync();
+        Assert.False((await checks[3].WaitAsync(TimeSpan.FromSeconds(10))).Replayed);
+        foreach (var held in locks.Skip(1))
+        {
+            await held.DisposeAsync();
+        }
+
+        await Task.WhenAll(blockedChecks);
+        var during = metrics.Snapshot().Since(before);
+        Assert.Equal(0L, during.DecisionBatches);
+        Assert.Equal((long)blocked.Count + queued.Count, during.SingleCommandDecisions);
+        var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(2 * (blocked.Count + queued.Count), audit.LinksVerified);
+    }
+
+    private async Task<(SqlGuardLedger Ledger, LedgerMetrics Metrics, string ConnectionString)> CachedLedgerAsync(int? commandTimeoutSeconds = null)
     {
         var connectionString = await store.Server.CreateDatabaseAsync();
+        if (commandTimeoutSeconds is { } timeout)
+        {
+            connectionString = new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = timeout }.ConnectionString;
+        }
+
         var dialect = new PostgresDialect(connectionString);
         var metrics = new LedgerMetrics();
         var ledger = new SqlGuardLedger(dialect, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)), metrics);

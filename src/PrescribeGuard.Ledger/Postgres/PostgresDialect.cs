@@ -158,6 +158,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     // is produced, so the locks are taken in the array's order.
     public string LocksInOrderSql => "SELECT pg_advisory_xact_lock(lock_key) FROM unnest(@locks) AS lock_key";
 
+    // Local to the transaction (the batch's implicit one); lock_timeout covers advisory locks too.
+    public string LockWaitLimitSql => "SELECT set_config('lock_timeout', CAST(@lock_wait_limit_ms AS text), true)";
+
     // unnest of several arrays zips them.
     public string ArrayRowsSql(IReadOnlyList<string> arrayParameters) => $"unnest({string.Join(", ", arrayParameters)})";
 

@@ -11,18 +11,22 @@ namespace PrescribeGuard.Ledger.Sql;
 /// batches grow to <c>maxBatch</c>. No thread waits while nothing is queued.
 /// </summary>
 /// <remarks>
-/// A batch is all or nothing: if any of its decisions is refused (see <c>isRefusal</c>: the patient's
-/// revision moved, or the request id is taken), nothing of it was written and each decision is tried
-/// again alone, so only the refused one falls back to the patient's transaction.
+/// A batch is all or nothing. If it fails for any reason (a decision refused because its patient's
+/// revision moved or its request id is taken, a lock not granted in time, a deadlock, an outage),
+/// nothing of it was written, and each decision is tried again alone: only the refused one then
+/// falls back to the patient's transaction, and only the one whose patient is locked waits, so one
+/// decision's trouble is not its batch's. Retrying is safe: the request id is unique.
 /// </remarks>
 internal sealed class DecisionBatcher(
     Func<IReadOnlyList<UnchangedDecision>, Task> writeTogether,
     Func<UnchangedDecision, Task<bool>> writeAlone,
-    Func<Exception, bool> isRefusal,
     int writers,
     int maxBatch,
     Action<int>? batchWritten = null)
 {
+    /// <summary>Decisions of a failed batch written alone at once: each takes a connection of the pool.</summary>
+    private const int AloneAtOnce = 8;
+
     private readonly ConcurrentQueue<UnchangedDecision> _queue = new();
     private int _writersRunning;
 
@@ -65,7 +69,11 @@ internal sealed class DecisionBatcher(
         {
             while (batch.Count < maxBatch && _queue.TryDequeue(out var next))
             {
-                batch.Add(next);
+                // One whose caller gave up while it was queued was answered then, and is not written.
+                if (next.TryTake())
+                {
+                    batch.Add(next);
+                }
             }
 
             if (batch.Count == 0)
@@ -89,35 +97,35 @@ internal sealed class DecisionBatcher(
 
     private async Task WriteBatchAsync(List<UnchangedDecision> batch)
     {
-        if (batch.Count > 1)
+        if (batch.Count > 1 && await TryWriteTogetherAsync(batch))
         {
-            try
+            batchWritten?.Invoke(batch.Count);
+            foreach (var decision in batch)
             {
-                await writeTogether(batch);
-                batchWritten?.Invoke(batch.Count);
-                foreach (var decision in batch)
-                {
-                    decision.Written.TrySetResult(true);
-                }
+                decision.Written.TrySetResult(true);
+            }
 
-                return;
-            }
-            catch (Exception ex) when (isRefusal(ex))
-            {
-                // Nothing of the batch was written; alone, only the refused one is refused.
-            }
-            catch (Exception ex)
-            {
-                foreach (var decision in batch)
-                {
-                    decision.Written.TrySetException(ex);
-                }
-
-                return;
-            }
+            return;
         }
 
-        await Task.WhenAll(batch.Select(WriteAloneAsync));
+        await Parallel.ForEachAsync(
+            batch,
+            new ParallelOptions { MaxDegreeOfParallelism = AloneAtOnce },
+            async (decision, _) => await WriteAloneAsync(decision));
+    }
+
+    private async Task<bool> TryWriteTogetherAsync(List<UnchangedDecision> batch)
+    {
+        try
+        {
+            await writeTogether(batch);
+            return true;
+        }
+        catch (Exception)
+        {
+            // Nothing of it was written (see the remarks): each goes alone.
+            return false;
+        }
     }
 
     private async Task WriteAloneAsync(UnchangedDecision decision)
@@ -125,6 +133,10 @@ internal sealed class DecisionBatcher(
         try
         {
             decision.Written.TrySetResult(await writeAlone(decision));
+        }
+        catch (OperationCanceledException) when (decision.CancellationToken.IsCancellationRequested)
+        {
+            decision.Written.TrySetCanceled(decision.CancellationToken);
         }
         catch (Exception ex)
         {

@@ -73,6 +73,14 @@ public interface ILedgerDialect
     string? LocksInOrderSql { get; }
 
     /// <summary>
+    /// A statement after which, until the transaction ends, a statement that waits longer than
+    /// <c>@lock_wait_limit_ms</c> milliseconds for any one lock fails instead; null where writes are
+    /// serial anyway. A batch uses it so that one patient locked for long sends its decisions alone
+    /// rather than holding up the whole batch.
+    /// </summary>
+    string? LockWaitLimitSql { get; }
+
+    /// <summary>
     /// A FROM item with one row per index of the given array parameters (all of one length), their
     /// elements as its columns in order, so that a batch writes many rows in one statement; null
     /// where the store has no array parameters.

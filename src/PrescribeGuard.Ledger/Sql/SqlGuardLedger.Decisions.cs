@@ -29,10 +29,8 @@ public sealed partial class SqlGuardLedger
     // Most decisions reserve nothing (dry runs, refills, denials): their reservation columns are
     // left to their NULL default rather than bound, ten parameters fewer to look up and bind.
     private static readonly string InsertUnreservedDecisionRowSql =
-        "INSERT INTO decisions (decision_id, platform_id, request_id, request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
-        "evaluated_at, recorded_at, reservation_state, confirmed_prescription_id, payload) VALUES (@decision_id, @platform_id, @request_id, " +
-        "@request_fingerprint, @patient_key, @outcome, @dry_run, @policy_version, @evaluated_at, @recorded_at, @reservation_state, " +
-        "@confirmed_prescription_id, @payload)";
+        "INSERT INTO decisions (" + string.Join(", ", UnreservedDecisionColumns.Names) + ") VALUES (" +
+        string.Join(", ", UnreservedDecisionColumns.Names.Select(column => "@" + column)) + ")";
 
     private readonly string _insertDecisionSql = Audited(dialect, InsertDecisionRowSql);
 

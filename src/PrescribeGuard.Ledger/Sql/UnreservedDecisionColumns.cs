@@ -3,9 +3,9 @@ using System.Data.Common;
 namespace PrescribeGuard.Ledger.Sql;
 
 /// <summary>
-/// The columns of decisions that reserve nothing (those of the ledger's unreserved decision row),
-/// each as one array parameter with an element per decision, so that a batch's rows go in one
-/// multi-row insert.
+/// The columns a decision that reserves nothing is written with (its reservation columns keep their
+/// NULL default): named parameters for one row, or one array parameter each, with an element per
+/// decision, so that a batch's rows go in one multi-row insert.
 /// </summary>
 internal static class UnreservedDecisionColumns
 {

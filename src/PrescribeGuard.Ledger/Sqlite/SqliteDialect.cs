@@ -155,6 +155,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // One writer: nothing to lock, and the group-committing writer batches every write already.
     public string? LocksInOrderSql => null;
 
+    public string? LockWaitLimitSql => null;
+
     public string? ArrayRowsSql(IReadOnlyList<string> arrayParameters) => null;
 
     public long AuditChainLockKey(int chain) => 0;
