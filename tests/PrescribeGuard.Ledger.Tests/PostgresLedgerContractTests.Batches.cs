@@ -227,6 +227,46 @@ public sealed partial class PostgresLedgerContractTests
         Assert.Equal(2 * (blocked.Count + queued.Count), audit.LinksVerified);
     }
 
+    [Fact]
+    public async Task Two_instances_batching_concurrent_checks_for_shared_patients_write_each_decision_once_and_reserve_once()
+    {
+        var dialects = await NewStoreAsync(instances: 2);
+        var metrics = new[] { new LedgerMetrics(), new LedgerMetrics() };
+        var ledgers = dialects.Select((dialect, i) => new SqlGuardLedger(
+            dialect, new MemoryHistoryCache(new MemoryCache(new MemoryCacheOptions()), TimeSpan.FromMinutes(5)), metrics[i])).ToArray();
+        await Task.WhenAll(ledgers.Select(ledger => ledger.MigrateAsync(CancellationToken.None)));
+        var patients = Enumerable.Range(0, 12).Select(_ => NewPatient()).ToList();
+
+        // 32 checks in flight on each instance; every fifth asks to reserve, which only the first may.
+        var next = -1;
+        var results = new System.Collections.Concurrent.ConcurrentBag<DecideResult>();
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(worker => Task.Run(async () =>
+        {
+            for (var i = Interlocked.Increment(ref next); i < 640; i = Interlocked.Increment(ref next))
+            {
+                var request = Request(patients[i % patients.Count]);
+                var reserving = i % 5 == 0;
+                results.Add(await ledgers[worker % 2].DecideAsync(
+                    request,
+                    history => Decision(request, Now, reserve: reserving && history.Reservations.Count == 0),
+                    CancellationToken.None));
+            }
+        })));
+
+        Assert.Equal(640, results.Count);
+        Assert.DoesNotContain(results, result => result.Replayed);
+        Assert.Equal(640, results.Select(result => result.Decision.DecisionId).Distinct().Count());
+        Assert.True(metrics.Sum(m => m.Snapshot().DecisionBatches) > 0, "no decisions were batched");
+        foreach (var patient in patients)
+        {
+            Assert.Single((await ledgers[1].LoadHistoryAsync(patient, CancellationToken.None)).Reservations);
+        }
+
+        var audit = await ledgers[0].VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(640, audit.LinksVerified);
+    }
+
     private async Task<(SqlGuardLedger Ledger, LedgerMetrics Metrics, string ConnectionString)> CachedLedgerAsync(int? commandTimeoutSeconds = null)
     {
         var connectionString = await store.Server.CreateDatabaseAsync();
