@@ -22,24 +22,18 @@ public sealed partial class PostgresLedgerContractTests
         var (ledger, metrics, connectionString) = await CachedLedgerAsync();
         var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
         var queued = await WarmAsync(ledger, 10);
-        var locks = await HoldLocksAsync(connectionString, blocked);
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
         var before = metrics.Snapshot();
 
-        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
         var queuedRequests = queued.Select(patient => Request(patient)).ToList();
         var queuedChecks = queuedRequests.Select(request => DecideAsync(ledger, request)).ToList();
         await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
 
         // One writer goes; the others still wait behind their locks.
-        await locks[0].DisposeAsync();
+        await busy.FreeOneAsync();
         var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.All(blockedChecks.Skip(1), check => Assert.False(check.IsCompleted));
-        foreach (var held in locks.Skip(1))
-        {
-            await held.DisposeAsync();
-        }
-
-        await Task.WhenAll(blockedChecks);
+        Assert.All(busy.Checks.Skip(1), check => Assert.False(check.IsCompleted));
+        await busy.FreeTheRestAsync();
         var during = metrics.Snapshot().Since(before);
         Assert.Equal((1L, 10L), (during.DecisionBatches, during.BatchedDecisions));
         Assert.Equal(((long)(blocked.Count + queued.Count), 0L), (during.SingleCommandDecisions, during.TransactionDecisions));
@@ -79,9 +73,8 @@ public sealed partial class PostgresLedgerContractTests
             Assert.Equal(1, await bump.ExecuteNonQueryAsync());
         }
 
-        var locks = await HoldLocksAsync(connectionString, blocked);
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
         var before = metrics.Snapshot();
-        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
         var decided = new int[queued.Count];
         var queuedChecks = queued.Select((patient, i) =>
         {
@@ -94,14 +87,9 @@ public sealed partial class PostgresLedgerContractTests
         }).ToList();
         await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
 
-        await locks[0].DisposeAsync();
+        await busy.FreeOneAsync();
         var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
-        foreach (var held in locks.Skip(1))
-        {
-            await held.DisposeAsync();
-        }
-
-        await Task.WhenAll(blockedChecks);
+        await busy.FreeTheRestAsync();
         var during = metrics.Snapshot().Since(before);
 
         // The batch was refused whole; alone, the four current ones went as one command each and the
@@ -121,8 +109,7 @@ public sealed partial class PostgresLedgerContractTests
         var (ledger, metrics, connectionString) = await CachedLedgerAsync();
         var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
         var queued = await WarmAsync(ledger, 3);
-        var locks = await HoldLocksAsync(connectionString, blocked);
-        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
         var before = metrics.Snapshot();
 
         var repeated = Request(queued[0]);
@@ -130,14 +117,9 @@ public sealed partial class PostgresLedgerContractTests
         var checks = requests.Select(request => DecideAsync(ledger, request)).ToList();
         await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == requests.Length));
 
-        await locks[0].DisposeAsync();
+        await busy.FreeOneAsync();
         var written = await Task.WhenAll(checks).WaitAsync(TimeSpan.FromSeconds(10));
-        foreach (var held in locks.Skip(1))
-        {
-            await held.DisposeAsync();
-        }
-
-        await Task.WhenAll(blockedChecks);
+        await busy.FreeTheRestAsync();
         var during = metrics.Snapshot().Since(before);
 
         Assert.Equal(written[0].Decision.DecisionId, written[2].Decision.DecisionId);
@@ -156,8 +138,7 @@ public sealed partial class PostgresLedgerContractTests
         var (ledger, metrics, connectionString) = await CachedLedgerAsync();
         var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
         var queued = await WarmAsync(ledger, 3);
-        var locks = await HoldLocksAsync(connectionString, blocked);
-        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
         var before = metrics.Snapshot();
 
         using var giveUp = new CancellationTokenSource();
@@ -170,15 +151,11 @@ public sealed partial class PostgresLedgerContractTests
         // Answered while every writer is still busy, not when one gets to it.
         await giveUp.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandonedCheck.WaitAsync(TimeSpan.FromSeconds(10)));
-        Assert.All(blockedChecks, check => Assert.False(check.IsCompleted));
+        Assert.All(busy.Checks, check => Assert.False(check.IsCompleted));
 
-        foreach (var held in locks)
-        {
-            await held.DisposeAsync();
-        }
-
+        await busy.FreeOneAsync();
+        await busy.FreeTheRestAsync();
         var written = await Task.WhenAll(others).WaitAsync(TimeSpan.FromSeconds(10));
-        await Task.WhenAll(blockedChecks);
         var during = metrics.Snapshot().Since(before);
         Assert.Null(await ledger.GetDecisionAsync(abandonedDecision.DecisionId, CancellationToken.None));
         Assert.All(written, result => Assert.False(result.Replayed));
@@ -196,14 +173,13 @@ public sealed partial class PostgresLedgerContractTests
         var (ledger, metrics, connectionString) = await CachedLedgerAsync(commandTimeoutSeconds: 60);
         var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
         var queued = await WarmAsync(ledger, 4);
-        var locks = await HoldLocksAsync(connectionString, blocked);
-        var blockedChecks = await StartBehindLocksAsync(ledger, connectionString, blocked);
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
         var busyPatient = await HoldLocksAsync(connectionString, [queued[3]]);
         var before = metrics.Snapshot();
 
         var checks = queued.Select(patient => DecideAsync(ledger, Request(patient))).ToList();
         await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
-        await locks[0].DisposeAsync();
+        await busy.FreeOneAsync();
 
         // The batch gave up on the busy patient's lock; alone, the other three were written while it is still held.
         var written = await Task.WhenAll(checks.Take(3)).WaitAsync(TimeSpan.FromSeconds(10));
@@ -213,12 +189,7 @@ public sealed partial class PostgresLedgerContractTests
 
         await busyPatient[0].DisposeAsync();
         Assert.False((await checks[3].WaitAsync(TimeSpan.FromSeconds(10))).Replayed);
-        foreach (var held in locks.Skip(1))
-        {
-            await held.DisposeAsync();
-        }
-
-        await Task.WhenAll(blockedChecks);
+        await busy.FreeTheRestAsync();
         var during = metrics.Snapshot().Since(before);
         Assert.Equal(0L, during.DecisionBatches);
         Assert.Equal((long)blocked.Count + queued.Count, during.SingleCommandDecisions);
@@ -314,6 +285,13 @@ public sealed partial class PostgresLedgerContractTests
         return sessions;
     }
 
+    /// <summary>Every batch writer taken by a check for one of <paramref name="patients"/>, each waiting for its patient's lock.</summary>
+    private static async Task<BusyWriters> OccupyWritersAsync(SqlGuardLedger ledger, string connectionString, IReadOnlyList<PatientKey> patients)
+    {
+        var locks = await HoldLocksAsync(connectionString, patients);
+        return new BusyWriters(locks, await StartBehindLocksAsync(ledger, connectionString, patients));
+    }
+
     /// <summary>One check per patient, each taking a writer that then waits for the patient's lock.</summary>
     private static async Task<IReadOnlyList<Task<DecideResult>>> StartBehindLocksAsync(
         SqlGuardLedger ledger, string connectionString, IReadOnlyList<PatientKey> patients)
@@ -345,6 +323,26 @@ public sealed partial class PostgresLedgerContractTests
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the batch writers");
             await Task.Delay(10);
+        }
+    }
+
+    /// <summary>The writers' checks, and the sessions holding the locks they wait for.</summary>
+    private sealed class BusyWriters(IReadOnlyList<NpgsqlConnection> locks, IReadOnlyList<Task<DecideResult>> checks)
+    {
+        public IReadOnlyList<Task<DecideResult>> Checks => checks;
+
+        /// <summary>Lets one writer go: it finishes its check, then takes everything queued.</summary>
+        public ValueTask FreeOneAsync() => locks[0].DisposeAsync();
+
+        /// <summary>Lets the other writers go and waits for their checks.</summary>
+        public async Task FreeTheRestAsync()
+        {
+            foreach (var held in locks.Skip(1))
+            {
+                await held.DisposeAsync();
+            }
+
+            await Task.WhenAll(checks);
         }
     }
 }
