@@ -54,8 +54,7 @@ public sealed class UncountedCallMetricsMiddleware(RequestDelegate next, GuardMe
 
     private void Count(HttpContext context, GrpcMethodMetadata grpc, long started)
     {
-        var (service, method) = GrpcMetricsInterceptor.Split(grpc.Method.FullName);
-        metrics.GrpcCall(service, method, StatusOf(context), Stopwatch.GetElapsedTime(started).TotalSeconds);
+        metrics.GrpcCall(grpc.Method.FullName, StatusOf(context), Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>The status in the trailers, or in the headers of a trailers-only reply, or what a client makes of the HTTP status.</summary>

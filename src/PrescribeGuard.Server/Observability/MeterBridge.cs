@@ -30,6 +30,7 @@ public sealed class MeterBridge : IDisposable
     public MeterBridge(CollectorRegistry registry, IMeterFactory? meterFactory)
     {
         _factory = Metrics.WithCustomRegistry(registry);
+        _factory.ExemplarBehavior = ExemplarBehavior.NoExemplars(); // as GuardMetrics: no traces to point to
         _meterFactory = meterFactory;
         _listener.InstrumentPublished = (instrument, listener) =>
         {

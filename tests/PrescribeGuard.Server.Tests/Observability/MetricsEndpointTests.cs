@@ -90,6 +90,22 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Open_metrics_exposition_carries_no_exemplars()
+    {
+        // The guard exports no traces: an exemplar would name a trace id that nothing holds.
+        await ObservabilityWorkload.RunAsync(_server);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_server.MetricsAddress, "/metrics"));
+        request.Headers.Accept.ParseAdd("application/openmetrics-text; version=1.0.0");
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.StartsWith("application/openmetrics-text", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^prescribeguard_grpc_request_duration_seconds_count\{[^}]*code=""OK""\} [1-9]", text);
+        Assert.DoesNotContain("trace_id", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(?m)^prescribeguard_\S+ \S+ # \{", text);
+    }
+
+    [Fact]
     public async Task Workload_shows_in_the_metrics_with_bounded_labels_only()
     {
         await ObservabilityWorkload.RunAsync(_server);
