@@ -11,8 +11,6 @@ namespace PrescribeGuard.Benchmarks;
 [MemoryDiagnoser]
 public class GuardMetricsBenchmarks
 {
-    private const string CheckMethod = "/prescribeguard.v1.PrescriptionGuard/CheckPrescription";
-
     private readonly GuardMetrics _metrics = new(maxPlatformLabels: 50);
 
     private readonly Decision _decision = new()
@@ -30,7 +28,7 @@ public class GuardMetricsBenchmarks
     [Benchmark]
     public void OneCheck()
     {
-        _metrics.GrpcCall(CheckMethod, "OK", 0.0012);
+        _metrics.GrpcCall("prescribeguard.v1.PrescriptionGuard", "CheckPrescription", "OK", 0.0012);
         _metrics.Decided("platform-a", _decision);
         _metrics.LedgerOperation("decide", 0.0008, failed: false);
     }

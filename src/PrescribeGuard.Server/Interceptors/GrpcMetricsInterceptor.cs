@@ -49,7 +49,8 @@ public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
         }
         finally
         {
-            metrics.GrpcCall(context.Method, CodeName(code), Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var (service, method) = Split(context.Method);
+            metrics.GrpcCall(service, method, CodeName(code), Stopwatch.GetElapsedTime(started).TotalSeconds);
         }
     }
 
@@ -57,12 +58,20 @@ public sealed class GrpcMetricsInterceptor(GuardMetrics metrics) : Interceptor
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
         // Streams (grpc.health.v1 Watch) last as long as the caller wants: counted, not timed.
-        metrics.GrpcStreamStarted(context.Method, "STREAM");
+        var (service, method) = Split(context.Method);
+        metrics.GrpcStreamStarted(service, method, "STREAM");
         return continuation(request, responseStream, context);
     }
 
     /// <summary>The canonical name of a status code, e.g. INVALID_ARGUMENT.</summary>
     public static string CodeName(StatusCode code) => CodeNames.TryGetValue(code, out var name) ? name : "UNKNOWN";
+
+    /// <summary>"/package.Service/Method" to ("package.Service", "Method").</summary>
+    public static (string Service, string Method) Split(string fullMethod)
+    {
+        var slash = fullMethod.LastIndexOf('/');
+        return slash <= 0 ? ("unknown", fullMethod.TrimStart('/')) : (fullMethod[1..slash], fullMethod[(slash + 1)..]);
+    }
 
     private static string ToUpperSnake(StatusCode code)
     {

@@ -54,7 +54,8 @@ public sealed class UncountedCallMetricsMiddleware(RequestDelegate next, GuardMe
 
     private void Count(HttpContext context, GrpcMethodMetadata grpc, long started)
     {
-        metrics.GrpcCall(grpc.Method.FullName, StatusOf(context), Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var (service, method) = GrpcMetricsInterceptor.Split(grpc.Method.FullName);
+        metrics.GrpcCall(service, method, StatusOf(context), Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <summary>The status in the trailers, or in the headers of a trailers-only reply, or what a client makes of the HTTP status.</summary>

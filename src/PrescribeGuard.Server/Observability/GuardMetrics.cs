@@ -40,10 +40,6 @@ public sealed class GuardMetrics
     private readonly Gauge _policyInfo;
     private readonly Counter _policyLoadFailures;
     private readonly Gauge _dependencyUp;
-    private readonly SeriesCache<(string Platform, Outcome Outcome, bool DryRun), Counter.Child> _decisionSeries;
-    private readonly SeriesCache<(string Code, Severity Severity, bool Shadow), Counter.Child> _findingSeries;
-    private readonly SeriesCache<(string FullMethod, string Code), (Counter.Child Requests, Histogram.Child Duration)> _grpcSeries;
-    private readonly SeriesCache<string, Histogram.Child> _ledgerSeries;
     private readonly Lock _policyGate = new();
     private (string Name, string Version)? _policyLabels;
 
@@ -54,7 +50,7 @@ public sealed class GuardMetrics
         var factory = Metrics.WithCustomRegistry(Registry);
 
         // An exemplar names the trace of an observation; the guard exports no traces, and looking
-        // for one cost every observation a read of the current activity.
+        // for one cost every observation a read of the current activity and an exemplar's labels.
         factory.ExemplarBehavior = ExemplarBehavior.NoExemplars();
 
         var buildInfo = factory.CreateGauge("prescribeguard_build_info", "Always 1; the labels name the running build.", "version", "revision", "runtime");
@@ -99,15 +95,6 @@ public sealed class GuardMetrics
         _policyLoadFailures = factory.CreateCounter("prescribeguard_policy_load_failures_total", "Policy files that failed to load or validate (the last good policy stays active).");
         _dependencyUp = factory.CreateGauge("prescribeguard_dependency_up", "1 when the dependency's health check passes, 0 when it is degraded or unhealthy.", "dependency");
 
-        _decisionSeries = new(key => _decisions.WithLabels(Label(key.Outcome), key.Platform, key.DryRun ? "true" : "false"));
-        _findingSeries = new(key => _findings.WithLabels(key.Code, Label(key.Severity), key.Shadow ? "true" : "false"));
-        _grpcSeries = new(key =>
-        {
-            var (service, method) = SplitMethod(key.FullMethod);
-            return (_grpcRequests.WithLabels(service, method, key.Code), _grpcDuration.WithLabels(service, method, key.Code));
-        });
-        _ledgerSeries = new(operation => _ledgerDuration.WithLabels(operation));
-
         // Zero series for every bounded label value known up front, so rates and ratios exist before the first event.
         foreach (var operation in LedgerOperations)
         {
@@ -124,37 +111,25 @@ public sealed class GuardMetrics
 
     public void Decided(string platformId, Decision decision)
     {
-        _decisionSeries.For((Platform(platformId), decision.Outcome, decision.DryRun)).Inc();
+        var platform = Platform(platformId);
+        _decisions.WithLabels(Label(decision.Outcome), platform, decision.DryRun ? "true" : "false").Inc();
         foreach (var finding in decision.Findings)
         {
-            _findingSeries.For((finding.Code, finding.Severity, finding.Shadow)).Inc();
+            _findings.WithLabels(finding.Code, Label(finding.Severity), finding.Shadow ? "true" : "false").Inc();
         }
     }
 
-    /// <summary>A unary call, by its full method name ("/package.Service/Method") and the status code's name.</summary>
-    public void GrpcCall(string fullMethod, string code, double seconds)
+    public void GrpcCall(string service, string method, string code, double seconds)
     {
-        var (requests, duration) = _grpcSeries.For((fullMethod, code));
-        requests.Inc();
-        duration.Observe(seconds);
-    }
-
-    public void GrpcStreamStarted(string fullMethod, string code)
-    {
-        var (service, method) = SplitMethod(fullMethod);
         _grpcRequests.WithLabels(service, method, code).Inc();
+        _grpcDuration.WithLabels(service, method, code).Observe(seconds);
     }
 
-    /// <summary>"/package.Service/Method" to ("package.Service", "Method").</summary>
-    public static (string Service, string Method) SplitMethod(string fullMethod)
-    {
-        var slash = fullMethod.LastIndexOf('/');
-        return slash <= 0 ? ("unknown", fullMethod.TrimStart('/')) : (fullMethod[1..slash], fullMethod[(slash + 1)..]);
-    }
+    public void GrpcStreamStarted(string service, string method, string code) => _grpcRequests.WithLabels(service, method, code).Inc();
 
     public void LedgerOperation(string operation, double seconds, bool failed)
     {
-        _ledgerSeries.For(operation).Observe(seconds);
+        _ledgerDuration.WithLabels(operation).Observe(seconds);
         if (failed)
         {
             _ledgerErrors.WithLabels(operation).Inc();
