@@ -2,7 +2,7 @@
 # The one command that runs every PrescribeGuard test, on a fresh Debian 12 machine with the .NET SDK.
 #
 # 1. Installs the tools the tests start or call, when missing: redis-server, PostgreSQL (initdb,
-#    pg_ctl), promtool (prometheus) and h2load (nghttp2-client). No service needs to be running:
+#    pg_ctl) and promtool (prometheus). No service needs to be running:
 #    the test fixtures start their own Redis and PostgreSQL processes on free ports.
 # 2. Restores, builds (Release) and tests the solution; extra arguments go to `dotnet test`,
 #    e.g. scripts/test.sh --filter "FullyQualifiedName~Redis".
@@ -45,7 +45,6 @@ missing=()
 has redis-server || missing+=(redis-server)
 has_initdb || missing+=(postgresql)
 has promtool || missing+=(prometheus)
-has h2load || missing+=(nghttp2-client)
 
 if ((${#missing[@]} > 0)); then
   step "Installing ${missing[*]}"
@@ -60,7 +59,7 @@ if ! has initdb; then
   fi
 fi
 
-for tool in redis-server initdb pg_ctl promtool h2load; do
+for tool in redis-server initdb pg_ctl promtool; do
   if ! has "$tool"; then
     echo "error: $tool is still missing after installing packages" >&2
     exit 1
@@ -73,7 +72,7 @@ if [[ $(id -u) -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
   useradd --system --user-group --no-create-home --shell /usr/sbin/nologin postgres
 fi
 
-step "Tools: $(command -v redis-server), $(command -v initdb), $(command -v promtool), $(command -v h2load)"
+step "Tools: $(command -v redis-server), $(command -v initdb), $(command -v promtool)"
 
 # --- 2. Restore, build, test -----------------------------------------------------------------
 step "dotnet restore"
