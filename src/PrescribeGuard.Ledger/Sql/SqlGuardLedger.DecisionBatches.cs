@@ -57,15 +57,17 @@ public sealed partial class SqlGuardLedger
             return TryInsertUnchangedDecisionAsync(request, revision, decision, cancellationToken);
         }
 
-        var batcher = LazyInitializer.EnsureInitialized(ref _decisionBatcher, () => new DecisionBatcher(
-            WriteTogetherAsync,
-            alone => TryInsertUnchangedDecisionAsync(alone.Request, alone.Revision, alone.Decision, alone.CancellationToken),
-            DecisionBatchWriters,
-            MaxDecisionBatch,
-            _metrics.DecisionsBatched));
-
+        var batcher = Volatile.Read(ref _decisionBatcher) ?? StartDecisionBatcher();
         return batcher.WriteAsync(new UnchangedDecision(request, revision, decision, cancellationToken));
     }
+
+    // Apart from the check's path: the factory closes over this ledger, a delegate per call otherwise.
+    private DecisionBatcher StartDecisionBatcher() => LazyInitializer.EnsureInitialized(ref _decisionBatcher, () => new DecisionBatcher(
+        WriteTogetherAsync,
+        alone => TryInsertUnchangedDecisionAsync(alone.Request, alone.Revision, alone.Decision, alone.CancellationToken),
+        DecisionBatchWriters,
+        MaxDecisionBatch,
+        _metrics.DecisionsBatched));
 
     /// <summary>
     /// What the single command does for each, for all at once: every lock of the batch first, in one
