@@ -7,8 +7,10 @@ namespace PrescribeGuard.LoadTest;
 /// Drives one kind of call. Closed loop: a fixed number of calls always in flight, as fast as the
 /// server answers. Open loop: calls started at a fixed rate whatever the answers do, each timed from
 /// its own start. A call counts as a success only when its gRPC status is OK and its answer is valid.
+/// Each call returns its kind (an index into <paramref name="kinds"/>), so that a phase's latencies
+/// can also be read per kind: a check's path through the guard depends on its kind.
 /// </summary>
-public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IReadOnlyList<CallInvoker> invokers)
+public sealed class Driver(string name, Func<Random, CallInvoker, Task<int>> call, IReadOnlyList<CallInvoker> invokers, IReadOnlyList<string> kinds)
 {
     public async Task<PhaseResult> ClosedLoopAsync(int concurrency, TimeSpan warmup, TimeSpan duration)
     {
@@ -21,7 +23,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
 
     private async Task<PhaseResult> RunClosedAsync(int concurrency, TimeSpan duration, bool record)
     {
-        var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<long>(1 << 14)).ToArray();
+        var latencies = Enumerable.Range(0, concurrency).Select(_ => new List<TimedCall>(1 << 14)).ToArray();
         var errors = Enumerable.Range(0, concurrency).Select(_ => new Dictionary<string, long>()).ToArray();
         var cost = ProcessCost.Begin();
         var watch = Stopwatch.StartNew();
@@ -33,11 +35,11 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
             while (watch.ElapsedTicks < deadline)
             {
                 var started = Stopwatch.GetTimestamp();
-                var failure = await TryCallAsync(random, invoker);
+                var (kind, failure) = await TryCallAsync(random, invoker);
                 var took = Stopwatch.GetTimestamp() - started;
                 if (failure is null)
                 {
-                    latencies[w].Add(took);
+                    latencies[w].Add(new TimedCall(kind, took));
                 }
                 else
                 {
@@ -47,7 +49,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
         })).ToArray();
         await Task.WhenAll(workers);
         var elapsed = watch.Elapsed;
-        return PhaseResult.From(record ? name : name + " (warm-up)", elapsed, latencies, errors, cost.Since(elapsed));
+        return PhaseResult.From(record ? name : name + " (warm-up)", elapsed, latencies, errors, cost.Since(elapsed), kinds);
     }
 
     public async Task<PhaseResult> FixedRateAsync(int rate, TimeSpan warmup, TimeSpan duration)
@@ -58,7 +60,7 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
 
     private async Task<PhaseResult> RunRateAsync(int rate, TimeSpan duration, bool record)
     {
-        var latencies = new List<long>((int)(rate * duration.TotalSeconds) + 16);
+        var latencies = new List<TimedCall>((int)(rate * duration.TotalSeconds) + 16);
         var errors = new Dictionary<string, long>();
         var gate = new object();
         var inFlight = new List<Task>();
@@ -83,13 +85,13 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
                 inFlight.Add(Task.Run(async () =>
                 {
                     var begin = Stopwatch.GetTimestamp();
-                    var failure = await TryCallAsync(new Random(seed), invoker);
+                    var (kind, failure) = await TryCallAsync(new Random(seed), invoker);
                     var took = Stopwatch.GetTimestamp() - begin;
                     lock (gate)
                     {
                         if (failure is null)
                         {
-                            latencies.Add(took);
+                            latencies.Add(new TimedCall(kind, took));
                         }
                         else
                         {
@@ -115,23 +117,26 @@ public sealed class Driver(string name, Func<Random, CallInvoker, Task> call, IR
             elapsed,
             [latencies],
             [errors],
-            cost.Since(elapsed));
+            cost.Since(elapsed),
+            kinds);
     }
 
-    private async Task<string?> TryCallAsync(Random random, CallInvoker invoker)
+    private async Task<(int Kind, string? Failure)> TryCallAsync(Random random, CallInvoker invoker)
     {
         try
         {
-            await call(random, invoker);
-            return null;
+            return (await call(random, invoker), null);
         }
         catch (RpcException ex)
         {
-            return ex.StatusCode.ToString();
+            return (0, ex.StatusCode.ToString());
         }
         catch (InvalidDataException ex)
         {
-            return "INVALID_ANSWER: " + ex.Message;
+            return (0, "INVALID_ANSWER: " + ex.Message);
         }
     }
 }
+
+/// <summary>One answered call: its kind (see <see cref="Driver"/>) and how long it took, in <see cref="Stopwatch"/> ticks.</summary>
+public readonly record struct TimedCall(int Kind, long Ticks);

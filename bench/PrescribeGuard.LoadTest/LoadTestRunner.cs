@@ -60,7 +60,9 @@ public static class LoadTestRunner
             {
                 throw new InvalidDataException(reply.Status.ToString());
             }
-        }, invokers);
+
+            return 0;
+        }, invokers, ["Health/Check"]);
         var check = new Driver("CheckPrescription", async (random, invoker) =>
         {
             var (request, headers, kind) = requests.Next(random);
@@ -70,7 +72,9 @@ public static class LoadTestRunner
             {
                 throw new InvalidDataException("decision without outcome or id");
             }
-        }, invokers);
+
+            return (int)kind;
+        }, invokers, Enum.GetNames<CheckKind>());
 
         var warmup = TimeSpan.FromSeconds(options.WarmupSeconds);
         var duration = TimeSpan.FromSeconds(options.DurationSeconds);
@@ -116,6 +120,12 @@ public static class LoadTestRunner
         foreach (var result in results)
         {
             Console.WriteLine(result.Row());
+        }
+
+        Console.WriteLine();
+        foreach (var line in results.Select(result => result.KindsLine()).OfType<string>())
+        {
+            Console.WriteLine(line);
         }
 
         Console.WriteLine();

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace PrescribeGuard.LoadTest;
 
 /// <summary>What one measured phase saw: calls, their latencies and every non-OK status.</summary>
-public sealed class PhaseResult(string name, TimeSpan elapsed, long[] latencyTicks, IReadOnlyDictionary<string, long> errors, ProcessCost cost)
+public sealed class PhaseResult(
+    string name, TimeSpan elapsed, long[] latencyTicks, IReadOnlyDictionary<string, long> errors, ProcessCost cost, IReadOnlyList<(string Kind, long[] LatencyTicks)> byKind)
 {
     public string Name { get; } = name;
 
@@ -22,16 +23,25 @@ public sealed class PhaseResult(string name, TimeSpan elapsed, long[] latencyTic
 
     public double GcPausePercent => cost.GcPausePercent;
 
-    public double PercentileMs(double p)
+    public double PercentileMs(double p) => PercentileMs(latencyTicks, p);
+
+    private static double PercentileMs(long[] sortedTicks, double p)
     {
-        if (latencyTicks.Length == 0)
+        if (sortedTicks.Length == 0)
         {
             return double.NaN;
         }
 
-        var index = (int)Math.Min(latencyTicks.Length - 1, Math.Ceiling(p / 100 * latencyTicks.Length) - 1);
-        return latencyTicks[Math.Max(0, index)] * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
+        var index = (int)Math.Min(sortedTicks.Length - 1, Math.Ceiling(p / 100 * sortedTicks.Length) - 1);
+        return sortedTicks[Math.Max(0, index)] * 1000.0 / System.Diagnostics.Stopwatch.Frequency;
     }
+
+    /// <summary>The latencies of each kind of call, where the phase had more than one kind; else null.</summary>
+    public string? KindsLine() => byKind.Count < 2
+        ? null
+        : $"{Name} by kind: " + string.Join("; ", byKind.Select(kind => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{kind.Kind} {kind.LatencyTicks.Length:N0} calls, p50 {PercentileMs(kind.LatencyTicks, 50):F3} / p90 {PercentileMs(kind.LatencyTicks, 90):F3} / p99 {PercentileMs(kind.LatencyTicks, 99):F3} ms")));
 
     public static string Header =>
         "| phase | calls | throughput (/s) | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | errors | CPU % (of 2 cores) | KB allocated / call | GC pause % |\n" +
@@ -44,16 +54,24 @@ public sealed class PhaseResult(string name, TimeSpan elapsed, long[] latencyTic
     private string FormatErrors() =>
         Errors == 0 ? "0" : string.Join(", ", ErrorsByStatus.Select(e => $"{e.Key}: {e.Value}"));
 
-    public static PhaseResult From(string name, TimeSpan elapsed, IEnumerable<List<long>> latencies, IEnumerable<Dictionary<string, long>> errors, ProcessCost cost)
+    public static PhaseResult From(
+        string name, TimeSpan elapsed, IEnumerable<List<TimedCall>> latencies, IEnumerable<Dictionary<string, long>> errors, ProcessCost cost, IReadOnlyList<string> kinds)
     {
-        var all = latencies.SelectMany(l => l).ToArray();
+        var calls = latencies.SelectMany(l => l).ToArray();
+        var all = calls.Select(call => call.Ticks).ToArray();
         Array.Sort(all);
+        var byKind = kinds.Select((kind, index) =>
+        {
+            var ticks = calls.Where(call => call.Kind == index).Select(call => call.Ticks).ToArray();
+            Array.Sort(ticks);
+            return (kind, ticks);
+        }).ToArray();
         var merged = new Dictionary<string, long>();
         foreach (var (status, count) in errors.SelectMany(e => e))
         {
             merged[status] = merged.GetValueOrDefault(status) + count;
         }
 
-        return new PhaseResult(name, elapsed, all, merged, cost);
+        return new PhaseResult(name, elapsed, all, merged, cost, byKind);
     }
 }
