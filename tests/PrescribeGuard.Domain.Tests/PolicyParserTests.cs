@@ -61,6 +61,10 @@ public sealed class PolicyParserTests
         { "bad home-use severity", "rules.PSYCHOSIS_HISTORY.homeUseSeverity: must be INFO, WARNING or CRITICAL" },
         { "missing source", "rules.PREGNANCY.source: every rule must cite its source" },
         { "bad flexibility date", "telemedicineFlexibilityLastDay must be a date YYYY-MM-DD" },
+        { "legal limit turned off", "rules.REFILL_LIMIT_EXCEEDED.enabled: the rule enforces 21 CFR 1306.22(a) and cannot be turned off" },
+        { "legal limit shadowed", "rules.REFILL_AFTER_SIX_MONTHS.shadow: the rule enforces 21 CFR 1306.22(a) and cannot be shadowed" },
+        { "legal limit lowered", "rules.REFILL_LIMIT_EXCEEDED.severity: the rule enforces 21 CFR 1306.22(a) and must be CRITICAL" },
+        { "legal limit lowered at home", "rules.REFILL_AFTER_SIX_MONTHS.homeUseSeverity: the rule enforces 21 CFR 1306.22(a) and must be CRITICAL" },
     };
 
     [Theory]
@@ -104,6 +108,18 @@ public sealed class PolicyParserTests
             case "bad flexibility date":
                 document["telemedicineFlexibilityLastDay"] = "31/12/2026";
                 break;
+            case "legal limit turned off":
+                Rule(document, "REFILL_LIMIT_EXCEEDED")["enabled"] = false;
+                break;
+            case "legal limit shadowed":
+                Rule(document, "REFILL_AFTER_SIX_MONTHS")["shadow"] = true;
+                break;
+            case "legal limit lowered":
+                Rule(document, "REFILL_LIMIT_EXCEEDED")["severity"] = "WARNING";
+                break;
+            case "legal limit lowered at home":
+                Rule(document, "REFILL_AFTER_SIX_MONTHS")["homeUseSeverity"] = "INFO";
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(breakage), breakage, null);
         }
@@ -112,6 +128,24 @@ public sealed class PolicyParserTests
 
         Assert.Equal([error], exception.Errors);
         Assert.Contains(error, exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_the_legal_limits_are_held_on_other_rules_may_be_turned_off_shadowed_or_lowered()
+    {
+        var document = DefaultDocument();
+        Rule(document, "PREGNANCY")["enabled"] = false;
+        Rule(document, "BLOOD_PRESSURE")["shadow"] = true;
+        Rule(document, "DUPLICATE_ACTIVE_KETAMINE")["severity"] = "WARNING";
+        Rule(document, "REFILL_LIMIT_EXCEEDED")["parameters"]!["maxRefills"] = 3;
+
+        var policy = PolicyParser.Parse(document.ToJsonString(), Guard.Catalog);
+
+        Assert.Equal(["REFILL_AFTER_SIX_MONTHS", "REFILL_LIMIT_EXCEEDED"], Guard.Catalog.Rules.Where(r => r.LegalLimit is not null).Select(r => r.Code).Order());
+        Assert.False(policy.Rules["PREGNANCY"].Enabled);
+        Assert.True(policy.Rules["BLOOD_PRESSURE"].Shadow);
+        Assert.Equal(Severity.Warning, policy.Rules["DUPLICATE_ACTIVE_KETAMINE"].Severity);
+        Assert.Equal(3, policy.Rules["REFILL_LIMIT_EXCEEDED"].Parameter("maxRefills"));
     }
 
     [Fact]

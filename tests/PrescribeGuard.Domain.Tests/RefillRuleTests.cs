@@ -98,6 +98,30 @@ public sealed class RefillLimitExceededRuleTests
         }
     }
 
+    [Theory]
+    [InlineData(600, false)] // 1200 mg dispensed plus 600: the 1800 mg of the prescription and its five legal refills
+    [InlineData(600.1, true)] // beyond them, though the prescriber wrote twelve refills (13 x 300 mg)
+    public void The_quantity_prescribed_counts_only_the_refills_that_may_be_filled(double requestedMg, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-120), Meds.HomeSublingual with { TotalMg = 300, RefillsAuthorized = 12 });
+        for (var fill = 0; fill <= 3; fill++)
+        {
+            history.Dispense($"d-{fill}", "rx-1", Fixed.Now.AddDays(-120 + (fill * 28)), totalMg: 300, fillNumber: fill);
+        }
+
+        var check = Refill with { Medication = Meds.HomeSublingual with { TotalMg = requestedMg } };
+
+        var finding = Guard.Find(Code, check, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Critical, "rx-1", "d-0", "d-1", "d-2", "d-3");
+        if (fires)
+        {
+            Assert.Contains("1800 mg prescribed", finding!.Detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("refill 4", finding.Detail, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Tolerates_rounding_noise_in_the_quantity_sum()
     {

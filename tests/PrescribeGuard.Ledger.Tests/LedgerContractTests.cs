@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Time.Testing;
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.Evaluation;
 using PrescribeGuard.Domain.History;
@@ -305,6 +306,42 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         Assert.Equal(ReservationState.Pending, (await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
         var released = await Ledger.ReleaseDecisionAsync(PlatformA, decided.Decision.DecisionId, Now + ReservationTtl, CancellationToken.None);
         Assert.False(released.Released);
+    }
+
+    [Fact]
+    public async Task A_confirmation_judges_expiry_when_it_holds_the_patient_not_when_its_request_arrived()
+    {
+        // The request arrived 10 ms before the reservation expired and waited for the patient's
+        // lock until 1 ms after: by then another platform's check may have found it expired.
+        var clock = new FakeTimeProvider(Now);
+        var ledger = new SqlGuardLedger(SharedStore, new NoHistoryCache(), time: clock);
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        var prescription = Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId);
+        clock.SetUtcNow(Now + ReservationTtl + TimeSpan.FromMilliseconds(1));
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_EXPIRED", () =>
+            ledger.RecordPrescriptionAsync(prescription, Now + ReservationTtl - TimeSpan.FromMilliseconds(10), CancellationToken.None));
+
+        Assert.Empty((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Prescriptions);
+        Assert.Equal(ReservationState.Pending, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
+    }
+
+    [Fact]
+    public async Task A_confirmation_the_ledger_reaches_before_expiry_stands()
+    {
+        var clock = new FakeTimeProvider(Now + TimeSpan.FromMinutes(1));
+        var ledger = new SqlGuardLedger(SharedStore, new NoHistoryCache(), time: clock);
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+
+        var recorded = await ledger.RecordPrescriptionAsync(
+            Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId), Now, CancellationToken.None);
+
+        Assert.Equal(WriteResult.Created, recorded);
+        Assert.Equal(ReservationState.Confirmed, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
     }
 
     [Fact]

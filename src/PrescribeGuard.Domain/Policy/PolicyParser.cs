@@ -111,6 +111,11 @@ public static class PolicyParser
             }
         }
 
+        if (rule.LegalLimit is { } law)
+        {
+            LegalLimitHolds(document, severity, homeUseSeverity, prefix, law, errors);
+        }
+
         if (errors.Count > before || severity is null)
         {
             return null;
@@ -124,6 +129,30 @@ public static class PolicyParser
             document.Shadow ?? false,
             document.Source!.Trim(),
             new Dictionary<string, double>(parameters, StringComparer.Ordinal));
+    }
+
+    /// <summary>A rule enforcing a legal limit stays on, counted and CRITICAL in every policy.</summary>
+    private static void LegalLimitHolds(RuleDocument document, Severity? severity, Severity? homeUseSeverity, string prefix, string law, List<string> errors)
+    {
+        if (document.Enabled == false)
+        {
+            errors.Add($"{prefix}.enabled: the rule enforces {law} and cannot be turned off");
+        }
+
+        if (document.Shadow == true)
+        {
+            errors.Add($"{prefix}.shadow: the rule enforces {law} and cannot be shadowed");
+        }
+
+        if (severity is { } given && given != Severity.Critical)
+        {
+            errors.Add($"{prefix}.severity: the rule enforces {law} and must be CRITICAL");
+        }
+
+        if (homeUseSeverity is { } home && home != Severity.Critical)
+        {
+            errors.Add($"{prefix}.homeUseSeverity: the rule enforces {law} and must be CRITICAL");
+        }
     }
 
     private static Severity? ParseSeverity(string? text, string path, bool required, List<string> errors)

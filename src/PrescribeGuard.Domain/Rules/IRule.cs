@@ -14,6 +14,12 @@ public interface IRule
     /// <summary>The numeric parameters the policy must give this rule, with their valid ranges.</summary>
     IReadOnlyList<RuleParameter> Parameters { get; }
 
+    /// <summary>
+    /// The law whose limit this rule enforces, if any: a policy may then only make it stricter
+    /// (its parameters' ranges stop at the law), never turn it off, shadow it or lower its severity.
+    /// </summary>
+    string? LegalLimit => null;
+
     RuleHit? Evaluate(RuleContext context, RuleSettings settings);
 }
 

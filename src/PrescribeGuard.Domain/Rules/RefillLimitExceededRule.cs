@@ -15,6 +15,8 @@ public sealed class RefillLimitExceededRule : IRule
     public string Code => "REFILL_LIMIT_EXCEEDED";
 
     // 21 CFR 1306.22(a) allows at most 5 refills; an operator may only lower that.
+    public string LegalLimit => "21 CFR 1306.22(a)";
+
     public IReadOnlyList<RuleParameter> Parameters { get; } = [new(MaxRefills, 0, 5)];
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
@@ -53,7 +55,8 @@ public sealed class RefillLimitExceededRule : IRule
         var allowedRefills = Math.Min(maxRefills, target.Medication.RefillsAuthorized);
         var tooManyRefills = refillsDone + 1 > allowedRefills;
 
-        var authorizedMg = target.Medication.TotalMg * (1 + target.Medication.RefillsAuthorized);
+        // Only the refills that may be filled add to the quantity: twelve written are still five allowed.
+        var authorizedMg = target.Medication.TotalMg * (1 + allowedRefills);
         var overQuantity = dispensedMg + context.Medication.TotalMg > authorizedMg + Tolerance;
 
         if (!tooManyRefills && !overQuantity)

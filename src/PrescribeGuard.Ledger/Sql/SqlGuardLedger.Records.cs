@@ -20,9 +20,15 @@ public sealed partial class SqlGuardLedger
 
             if (prescription.DecisionId is { } decisionId)
             {
+                // Expiry is judged now that the patient is locked, not when the request arrived: a
+                // confirmation that waited for the lock past its reservation's expiry may come after
+                // another platform's check that found it expired and was allowed in its place. The
+                // later of the two times, so that a caller's clock ahead of this one still counts.
+                var clock = _time.GetUtcNow();
+                var lockedAt = clock > now ? clock : now;
                 var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken);
                 ReservationConfirmation.EnsureConfirmable(
-                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry, prescription.OverrideReasonCode, now);
+                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry, prescription.OverrideReasonCode, lockedAt);
                 await connection.Command(
                         transaction,
                         "UPDATE decisions SET reservation_state = @state, confirmed_prescription_id = @prescription_id WHERE decision_id = @decision_id")

@@ -14,11 +14,14 @@ namespace PrescribeGuard.Ledger.Sql;
 /// decision before any other check for the same patient can read; the call returns only after
 /// the commit.
 /// </summary>
-public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache, LedgerMetrics? metrics = null) : IGuardLedger
+/// <param name="time">The clock a write reads once it holds the patient's lock (the callers' clock).</param>
+public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache cache, LedgerMetrics? metrics = null, TimeProvider? time = null) : IGuardLedger
 {
     private static readonly PatientKey SchemaLockKey = new("schema-migration");
 
     private readonly LedgerMetrics _metrics = metrics ?? new LedgerMetrics();
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>Decisions written by the single-command path (see <see cref="TryInsertUnchangedDecisionAsync"/>).</summary>
     internal long SingleCommandDecisions => _metrics.Snapshot().SingleCommandDecisions;

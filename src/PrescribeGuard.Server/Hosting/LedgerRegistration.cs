@@ -35,7 +35,10 @@ public static class LedgerRegistration
             };
         });
         services.AddSingleton<IGuardLedger>(provider => new SqlGuardLedger(
-            provider.GetRequiredService<ILedgerDialect>(), provider.GetRequiredService<IHistoryCache>(), provider.GetRequiredService<LedgerMetrics>()));
+            provider.GetRequiredService<ILedgerDialect>(),
+            provider.GetRequiredService<IHistoryCache>(),
+            provider.GetRequiredService<LedgerMetrics>(),
+            provider.GetService<TimeProvider>())); // none where the audit command builds the ledger alone: the system clock
         return services;
     }
 
