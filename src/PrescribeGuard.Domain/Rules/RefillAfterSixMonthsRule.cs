@@ -10,9 +10,9 @@ public sealed class RefillAfterSixMonthsRule : IRule
 
     public string Code => "REFILL_AFTER_SIX_MONTHS";
 
-    // 21 CFR 1306.22(a) is a ceiling: an operator may be stricter, never looser.
     public string LegalLimit => "21 CFR 1306.22(a)";
 
+    // 21 CFR 1306.22(a) is a ceiling: an operator may be stricter, never looser.
     public IReadOnlyList<RuleParameter> Parameters { get; } = [new(MaxAgeMonths, 1, 6)];
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)

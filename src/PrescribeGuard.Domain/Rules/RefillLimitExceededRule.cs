@@ -14,9 +14,9 @@ public sealed class RefillLimitExceededRule : IRule
 
     public string Code => "REFILL_LIMIT_EXCEEDED";
 
-    // 21 CFR 1306.22(a) allows at most 5 refills; an operator may only lower that.
     public string LegalLimit => "21 CFR 1306.22(a)";
 
+    // 21 CFR 1306.22(a) allows at most 5 refills; an operator may only lower that.
     public IReadOnlyList<RuleParameter> Parameters { get; } = [new(MaxRefills, 0, 5)];
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
