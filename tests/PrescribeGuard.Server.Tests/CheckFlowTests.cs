@@ -30,6 +30,28 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_supervised_dose_observed_by_a_clinician_without_a_DEA_number_counts()
+    {
+        // Nurses observe supervised doses and hold no DEA registration; an encounter records no DEA.
+        var client = _server.Client();
+        var check = Requests.CleanCheck(Now);
+        check.Medication = Requests.HomeTroches();
+        check.Medication.DoseMg = 100;
+        check.Medication.TotalMg = 1200;
+        check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        check.DryRun = true;
+        var observed = Requests.SupervisedDose(check.Patient, "enc-nurse", Now.AddDays(-2));
+        observed.Clinician.DeaNumber = string.Empty;
+
+        var recorded = await client.RecordEncounterAsync(observed);
+        var decision = await client.CheckPrescriptionAsync(check);
+
+        Assert.True(recorded.Created);
+        Assert.Equal(Outcome.Allow, decision.Outcome);
+        Assert.DoesNotContain(decision.Findings, finding => finding.Code == "SUPERVISED_FIRST_DOSE_REQUIRED");
+    }
+
+    [Fact]
     public async Task Check_record_dispense_then_early_refill_asks_for_review()
     {
         var client = _server.Client();

@@ -47,7 +47,9 @@ public static class MessageValidation
         v.PastTime(reading.MeasuredAt, $"{path}.measured_at");
     }
 
-    public static void Prescriber(this FieldViolations v, Prescriber? prescriber, string path)
+    /// <param name="deaRequired">False for an encounter's clinician: whoever observes a supervised
+    /// dose (often a nurse) need not hold a DEA registration; one that is given must still be valid.</param>
+    public static void Prescriber(this FieldViolations v, Prescriber? prescriber, string path, bool deaRequired = true)
     {
         if (prescriber is null)
         {
@@ -56,7 +58,11 @@ public static class MessageValidation
         }
 
         v.Npi(prescriber.Npi, $"{path}.npi");
-        v.Dea(prescriber.DeaNumber, $"{path}.dea_number");
+        if (deaRequired || prescriber.DeaNumber.Length > 0)
+        {
+            v.Dea(prescriber.DeaNumber, $"{path}.dea_number");
+        }
+
         if (v.Require(prescriber.AuthorizedStates.Count <= MaxAuthorizedStates, $"{path}.authorized_states", $"must hold at most {MaxAuthorizedStates} entries"))
         {
             for (var i = 0; i < prescriber.AuthorizedStates.Count; i++)

@@ -92,7 +92,7 @@ public static class RequestValidation
     {
         v.Id(request.EncounterId, "encounter_id");
         var birthDate = v.Patient(request.Patient, "patient", locationRequired: false);
-        v.Prescriber(request.Clinician, "clinician");
+        v.Prescriber(request.Clinician, "clinician", deaRequired: false);
         v.Enum(request.Kind, "kind");
         v.PastTime(request.OccurredAt, "occurred_at");
         v.State(request.LocationState, "location_state");
