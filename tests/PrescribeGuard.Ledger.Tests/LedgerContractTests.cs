@@ -34,7 +34,8 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Ledger = new SqlGuardLedger(SharedStore, new NoHistoryCache());
+        // Its clock stays at Now: the tests' times are Now-relative, however long the run takes.
+        Ledger = new SqlGuardLedger(SharedStore, new NoHistoryCache(), time: new FakeTimeProvider(Now));
         await Ledger.MigrateAsync(CancellationToken.None);
     }
 

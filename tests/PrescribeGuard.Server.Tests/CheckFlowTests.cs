@@ -40,6 +40,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
         check.Medication.TotalMg = 1200;
         check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
         check.DryRun = true;
+        await client.RecordEncounterAsync(Requests.InPersonEvaluation(check.Patient, "enc-eval", Now.AddDays(-30)));
         var observed = Requests.SupervisedDose(check.Patient, "enc-nurse", Now.AddDays(-2));
         observed.Clinician.DeaNumber = string.Empty;
 
@@ -60,6 +61,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
         check.Medication.DoseMg = 100;
         check.Medication.TotalMg = 1200;
         check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        await client.RecordEncounterAsync(Requests.InPersonEvaluation(check.Patient, "enc-eval", Now.AddDays(-30)));
         var dryRun = check.Clone();
         dryRun.RequestId = "req-dry";
         dryRun.DryRun = true;
@@ -165,6 +167,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
     {
         var check = Requests.CleanCheck(Now);
         check.EncounterMode = EncounterMode.TelemedicineAudioOnly;
+        await _server.Client().RecordEncounterAsync(Requests.InPersonEvaluation(check.Patient, "enc-eval", Now.AddDays(-30)));
         var decision = await _server.Client().CheckPrescriptionAsync(check);
         Assert.Equal(Outcome.Review, decision.Outcome);
         Assert.Contains(decision.Findings, f => f.Code == "AUDIO_ONLY_ENCOUNTER");

@@ -91,6 +91,18 @@ public sealed class ValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_in_person_evaluation_needs_its_clinicians_DEA_number_a_supervised_dose_does_not()
+    {
+        var evaluation = Requests.InPersonEvaluation(Requests.Patient(), "enc-eval", Now.AddDays(-1));
+        evaluation.Clinician.DeaNumber = string.Empty;
+
+        var fields = await StatusAssert.InvalidFields(() => _server.Client().RecordEncounterAsync(evaluation).ResponseAsync);
+
+        Assert.Equal(["clinician.dea_number"], fields);
+        await AssertNothingRecordedAsync();
+    }
+
+    [Fact]
     public async Task Dispense_and_encounter_violations_name_their_fields()
     {
         var dispense = Requests.Dispense(Requests.Patient(), "rx-1", "fill-1", Now.AddDays(2), -5, 0, fillNumber: -1);

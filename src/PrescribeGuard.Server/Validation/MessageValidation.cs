@@ -47,8 +47,8 @@ public static class MessageValidation
         v.PastTime(reading.MeasuredAt, $"{path}.measured_at");
     }
 
-    /// <param name="deaRequired">False for an encounter's clinician: whoever observes a supervised
-    /// dose (often a nurse) need not hold a DEA registration; one that is given must still be valid.</param>
+    /// <param name="deaRequired">False for the clinician of a supervised dose: whoever observes it
+    /// (often a nurse) need not hold a DEA registration; one that is given must still be valid.</param>
     public static void Prescriber(this FieldViolations v, Prescriber? prescriber, string path, bool deaRequired = true)
     {
         if (prescriber is null)

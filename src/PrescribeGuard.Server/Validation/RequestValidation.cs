@@ -92,7 +92,9 @@ public static class RequestValidation
     {
         v.Id(request.EncounterId, "encounter_id");
         var birthDate = v.Patient(request.Patient, "patient", locationRequired: false);
-        v.Prescriber(request.Clinician, "clinician", deaRequired: false);
+        // An in-person evaluation is a practitioner's (it stands in for the prescriber's own under
+        // 21 USC 829(e)); a supervised dose may be observed by a nurse without a DEA registration.
+        v.Prescriber(request.Clinician, "clinician", deaRequired: request.Kind != EncounterKind.SupervisedAdministration);
         v.Enum(request.Kind, "kind");
         v.PastTime(request.OccurredAt, "occurred_at");
         v.State(request.LocationState, "location_state");

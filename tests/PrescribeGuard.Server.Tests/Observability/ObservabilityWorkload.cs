@@ -23,14 +23,21 @@ public static class ObservabilityWorkload
         Requests.Patient("ppid-7719-rb", "Teodoro", "Lindqvist", "2001-05-09"),
     ];
 
-    /// <summary>A copy of the default policy with AUDIO_ONLY_ENCOUNTER as a shadow rule; returns its path.</summary>
+    /// <summary>
+    /// A copy of the default policy with AUDIO_ONLY_ENCOUNTER as a shadow rule, and the telemedicine
+    /// flexibilities lasting past any date the tests run on (the workload's telemedicine checks assume
+    /// them; after the shipped last day they would be denied); returns its path.
+    /// </summary>
     public static string WriteShadowPolicy(string directory)
     {
         var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "policy", "default.json"));
         const string rule = "\"AUDIO_ONLY_ENCOUNTER\": {";
+        var lastDay = new System.Text.RegularExpressions.Regex("\"telemedicineFlexibilityLastDay\": \"[0-9-]+\"");
         Assert.Contains(rule, text, StringComparison.Ordinal);
+        Assert.Matches(lastDay, text);
         var path = Path.Combine(directory, "shadow-policy.json");
-        File.WriteAllText(path, text.Replace(rule, rule + " \"shadow\": true,", StringComparison.Ordinal));
+        var shadowed = text.Replace(rule, rule + " \"shadow\": true,", StringComparison.Ordinal);
+        File.WriteAllText(path, lastDay.Replace(shadowed, "\"telemedicineFlexibilityLastDay\": \"2099-12-31\""));
         return path;
     }
 

@@ -88,6 +88,17 @@ public static class Requests
         DaysSupply = daysSupply,
     };
 
+    /// <summary>An in-person evaluation by <see cref="Prescriber"/>: telemedicine checks then stand whether or not the flexibilities have ended.</summary>
+    public static RecordEncounterRequest InPersonEvaluation(Patient patient, string encounterId, DateTimeOffset at) => new()
+    {
+        EncounterId = encounterId,
+        Patient = patient.Clone(),
+        Clinician = Prescriber(),
+        Kind = EncounterKind.InPersonEvaluation,
+        OccurredAt = Timestamp.FromDateTimeOffset(at),
+        LocationState = "NY",
+    };
+
     public static RecordEncounterRequest SupervisedDose(Patient patient, string encounterId, DateTimeOffset at, int monitoringMinutes = 150) => new()
     {
         EncounterId = encounterId,
