@@ -29,18 +29,25 @@ public sealed class CheckFlowTests : IAsyncLifetime
         Assert.Equal(Now.AddMinutes(15), decision.ReservationExpiresAt.ToDateTimeOffset());
     }
 
-    [Fact]
-    public async Task A_supervised_dose_observed_by_a_clinician_without_a_DEA_number_counts()
+    /// <summary>A check for home-use troches by video, its patient evaluated in person by the prescriber a month ago.</summary>
+    private async Task<CheckPrescriptionRequest> HomeTrochesByVideoAsync(PrescriptionGuard.PrescriptionGuardClient client)
     {
-        // Nurses observe supervised doses and hold no DEA registration; an encounter records no DEA.
-        var client = _server.Client();
         var check = Requests.CleanCheck(Now);
         check.Medication = Requests.HomeTroches();
         check.Medication.DoseMg = 100;
         check.Medication.TotalMg = 1200;
         check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
-        check.DryRun = true;
         await client.RecordEncounterAsync(Requests.InPersonEvaluation(check.Patient, "enc-eval", Now.AddDays(-30)));
+        return check;
+    }
+
+    [Fact]
+    public async Task A_supervised_dose_observed_by_a_clinician_without_a_DEA_number_counts()
+    {
+        // Nurses observe supervised doses and hold no DEA registration; an encounter records no DEA.
+        var client = _server.Client();
+        var check = await HomeTrochesByVideoAsync(client);
+        check.DryRun = true;
         var observed = Requests.SupervisedDose(check.Patient, "enc-nurse", Now.AddDays(-2));
         observed.Clinician.DeaNumber = string.Empty;
 
@@ -56,12 +63,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
     public async Task Check_record_dispense_then_early_refill_asks_for_review()
     {
         var client = _server.Client();
-        var check = Requests.CleanCheck(Now);
-        check.Medication = Requests.HomeTroches();
-        check.Medication.DoseMg = 100;
-        check.Medication.TotalMg = 1200;
-        check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
-        await client.RecordEncounterAsync(Requests.InPersonEvaluation(check.Patient, "enc-eval", Now.AddDays(-30)));
+        var check = await HomeTrochesByVideoAsync(client);
         var dryRun = check.Clone();
         dryRun.RequestId = "req-dry";
         dryRun.DryRun = true;

@@ -89,26 +89,25 @@ public static class Requests
     };
 
     /// <summary>An in-person evaluation by <see cref="Prescriber"/>: telemedicine checks then stand whether or not the flexibilities have ended.</summary>
-    public static RecordEncounterRequest InPersonEvaluation(Patient patient, string encounterId, DateTimeOffset at) => new()
-    {
-        EncounterId = encounterId,
-        Patient = patient.Clone(),
-        Clinician = Prescriber(),
-        Kind = EncounterKind.InPersonEvaluation,
-        OccurredAt = Timestamp.FromDateTimeOffset(at),
-        LocationState = "NY",
-    };
+    public static RecordEncounterRequest InPersonEvaluation(Patient patient, string encounterId, DateTimeOffset at) =>
+        Encounter(patient, encounterId, EncounterKind.InPersonEvaluation, at);
 
-    public static RecordEncounterRequest SupervisedDose(Patient patient, string encounterId, DateTimeOffset at, int monitoringMinutes = 150) => new()
+    public static RecordEncounterRequest SupervisedDose(Patient patient, string encounterId, DateTimeOffset at, int monitoringMinutes = 150)
+    {
+        var dose = Encounter(patient, encounterId, EncounterKind.SupervisedAdministration, at);
+        dose.MonitoringMinutes = monitoringMinutes;
+        dose.BloodPressure = new BloodPressure { Systolic = 124, Diastolic = 80, MeasuredAt = Timestamp.FromDateTimeOffset(at) };
+        dose.Medication = HomeTroches();
+        return dose;
+    }
+
+    private static RecordEncounterRequest Encounter(Patient patient, string encounterId, EncounterKind kind, DateTimeOffset at) => new()
     {
         EncounterId = encounterId,
         Patient = patient.Clone(),
         Clinician = Prescriber(),
-        Kind = EncounterKind.SupervisedAdministration,
+        Kind = kind,
         OccurredAt = Timestamp.FromDateTimeOffset(at),
         LocationState = "NY",
-        MonitoringMinutes = monitoringMinutes,
-        BloodPressure = new BloodPressure { Systolic = 124, Diastolic = 80, MeasuredAt = Timestamp.FromDateTimeOffset(at) },
-        Medication = HomeTroches(),
     };
 }
