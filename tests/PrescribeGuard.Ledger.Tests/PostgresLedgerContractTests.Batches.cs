@@ -55,6 +55,56 @@ public sealed partial class PostgresLedgerContractTests
     }
 
     [Fact]
+    public async Task A_batch_with_several_decisions_of_one_chain_and_of_others_links_each_after_the_one_before()
+    {
+        var (ledger, metrics, connectionString) = await CachedLedgerAsync();
+        var blocked = await WarmAsync(ledger, SqlGuardLedger.DecisionBatchWriters);
+        await using var dialect = new PostgresDialect(connectionString);
+        var sameChain = PatientsOfChain(dialect, dialect.AuditChainOf(blocked[0]), 4);
+        var otherChains = Enumerable.Range(0, 50).Select(_ => NewPatient())
+            .Where(patient => dialect.AuditChainOf(patient) != dialect.AuditChainOf(blocked[0])).Take(3);
+        var queued = new List<PatientKey>([.. sameChain, .. otherChains]);
+        foreach (var patient in queued)
+        {
+            await DecideAsync(ledger, Request(patient));
+        }
+
+        var busy = await OccupyWritersAsync(ledger, connectionString, blocked);
+        var before = metrics.Snapshot();
+        var queuedChecks = queued.Select(patient => DecideAsync(ledger, Request(patient))).ToList();
+        await WaitUntilAsync(() => Task.FromResult(ledger.QueuedDecisions == queued.Count));
+        await busy.FreeOneAsync();
+        var written = await Task.WhenAll(queuedChecks).WaitAsync(TimeSpan.FromSeconds(10));
+        await busy.FreeTheRestAsync();
+
+        var during = metrics.Snapshot().Since(before);
+        Assert.Equal((1L, (long)queued.Count), (during.DecisionBatches, during.BatchedDecisions));
+        Assert.All(written, result => Assert.False(result.Replayed));
+
+        // Each decision of the batch has one link, on its patient's chain, and every chain walks
+        // unbroken from its genesis: the batch's links of one chain follow each other.
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        foreach (var result in written)
+        {
+            await using var link = new NpgsqlCommand("SELECT chain FROM audit_chain WHERE kind = 'decision' AND record_id = @id", connection);
+            link.Parameters.AddWithValue("id", result.Decision.DecisionId);
+            await using var reader = await link.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((long)dialect.AuditChainOf(result.Decision.PatientKey), reader.GetInt64(0));
+            Assert.False(await reader.ReadAsync());
+        }
+
+        var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
+        Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
+        Assert.Equal(blocked.Count * 2 + queued.Count * 2, audit.LinksVerified);
+    }
+
+    /// <summary>New patients whose links all go to <paramref name="chain"/>.</summary>
+    private static IReadOnlyList<PatientKey> PatientsOfChain(PostgresDialect dialect, int chain, int count) =>
+        [.. Enumerable.Range(0, 10_000).Select(_ => NewPatient()).Where(patient => dialect.AuditChainOf(patient) == chain).Take(count)];
+
+    [Fact]
     public async Task A_batch_with_a_decision_on_a_stale_history_writes_nothing_and_each_goes_alone()
     {
         var (ledger, metrics, connectionString) = await CachedLedgerAsync();

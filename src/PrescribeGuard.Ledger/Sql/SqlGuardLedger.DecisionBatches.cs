@@ -42,6 +42,10 @@ public sealed partial class SqlGuardLedger
         ? "INSERT INTO decisions (" + string.Join(", ", UnreservedDecisionColumns.Names) + ") SELECT * FROM " + rows
         : null;
 
+    private readonly string? _appendDecisionLinksSql = dialect.ArrayRowsSql(BatchAuditLinks.Parameters) is { } links
+        ? BatchAuditLinks.AppendSql(dialect, links)
+        : null;
+
     /// <summary>Single-command decisions waiting for one of the batch writers.</summary>
     internal int QueuedDecisions => Volatile.Read(ref _decisionBatcher)?.Queued ?? 0;
 
@@ -52,7 +56,7 @@ public sealed partial class SqlGuardLedger
     /// </summary>
     private Task<bool> WriteUnchangedDecisionAsync(DecideRequest request, long revision, DecisionRecord decision, CancellationToken cancellationToken)
     {
-        if (dialect.LocksInOrderSql is null || dialect.LockWaitLimitSql is null || _insertUnreservedDecisionRowsSql is null)
+        if (dialect.LocksInOrderSql is null || dialect.LockWaitLimitSql is null || _insertUnreservedDecisionRowsSql is null || _appendDecisionLinksSql is null)
         {
             return TryInsertUnchangedDecisionAsync(request, revision, decision, cancellationToken);
         }
@@ -72,7 +76,7 @@ public sealed partial class SqlGuardLedger
     /// <summary>
     /// What the single command does for each, for all at once: every lock of the batch first, in one
     /// global order; then the revisions they expect, checked in one statement; their rows, in one
-    /// multi-row insert; and a link each (each reads the head the one before it appended).
+    /// multi-row insert; and their links, in one statement (<see cref="BatchAuditLinks"/>).
     /// </summary>
     private Task WriteTogetherAsync(IReadOnlyList<UnchangedDecision> decisions) =>
         OnConnectionAsync(async connection =>
@@ -85,12 +89,7 @@ public sealed partial class SqlGuardLedger
                 .With("@expected_revisions", decisions.Select(unchanged => unchanged.Revision).ToArray())
                 .With("@expected_count", (long)decisions.Count));
             batch.BatchCommands.Add(Statement(batch, _insertUnreservedDecisionRowsSql!).WithColumns(decisions));
-            foreach (var decision in decisions.Select(unchanged => unchanged.Decision))
-            {
-                var link = Statement(batch, _auditLinkSql);
-                BindAuditLink(new BatchCommandParameters(link), dialect.AuditChainOf(decision.PatientKey), AuditKind.Decision, decision.DecisionId, DecisionContent(decision));
-                batch.BatchCommands.Add(link);
-            }
+            batch.BatchCommands.Add(WithDecisionLinks(Statement(batch, _appendDecisionLinksSql!), decisions));
 
             // Returns once the batch's transaction committed.
             await batch.ExecuteNonQueryAsync(CancellationToken.None);
@@ -113,6 +112,27 @@ public sealed partial class SqlGuardLedger
         }
 
         return [.. patients, .. chains];
+    }
+
+    private DbBatchCommand WithDecisionLinks(DbBatchCommand command, IReadOnlyList<UnchangedDecision> decisions)
+    {
+        var count = decisions.Count;
+        var (batchIndexes, chains, recordIds, contentHashes, geneses) = (new long[count], new long[count], new string[count], new string[count], new string[count]);
+        for (var i = 0; i < count; i++)
+        {
+            var decision = decisions[i].Decision;
+            var chain = dialect.AuditChainOf(decision.PatientKey);
+            (batchIndexes[i], chains[i], recordIds[i], contentHashes[i], geneses[i]) =
+                (i, chain, decision.DecisionId, DecisionContent(decision), AuditHash.GenesisOf(chain));
+        }
+
+        object[] columns = [batchIndexes, chains, recordIds, contentHashes, geneses];
+        for (var column = 0; column < columns.Length; column++)
+        {
+            command.With(BatchAuditLinks.Parameters[column], columns[column]);
+        }
+
+        return command.With("@link_kind", AuditKind.Decision).With("@link_recorded_at", DateTimeOffset.UtcNow);
     }
 
     private static DbBatchCommand Statement(DbBatch batch, string sql)
