@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Caching.Memory;
 using Npgsql;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Postgres;
 using PrescribeGuard.Ledger.Records;
@@ -98,6 +99,56 @@ public sealed partial class PostgresLedgerContractTests
         var audit = await ledger.VerifyAuditAsync(CancellationToken.None);
         Assert.True(audit.IsIntact, audit.FirstBreak?.Reason);
         Assert.Equal(blocked.Count * 2 + queued.Count * 2, audit.LinksVerified);
+    }
+
+    [Fact]
+    public async Task The_batch_links_statement_appends_nothing_and_fails_unless_it_appends_one_link_per_decision()
+    {
+        var (_, _, connectionString) = await CachedLedgerAsync();
+        await using var dialect = new PostgresDialect(connectionString);
+        var sql = BatchAuditLinks.AppendSql(dialect, dialect.ArrayRowsSql(BatchAuditLinks.Parameters)!);
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        const int chain = 3;
+        var genesis = AuditHash.GenesisOf(chain);
+
+        async Task AppendTwoAsync(long expectedLinks)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            command.Parameters.AddWithValue("link_batch_indexes", new long[] { 0, 1 });
+            command.Parameters.AddWithValue("link_chains", new long[] { chain, chain });
+            command.Parameters.AddWithValue("link_record_ids", new[] { "decision-1", "decision-2" });
+            command.Parameters.AddWithValue("link_content_hashes", new[] { "content-1", "content-2" });
+            command.Parameters.AddWithValue("link_geneses", new[] { genesis, genesis });
+            command.Parameters.AddWithValue("link_kind", AuditKind.Decision);
+            command.Parameters.AddWithValue("link_recorded_at", Now.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("link_count", expectedLinks);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        async Task<List<(long Seq, string Prev, string Hash)>> LinksAsync()
+        {
+            await using var command = new NpgsqlCommand("SELECT seq, prev_hash, hash FROM audit_chain WHERE chain = @chain ORDER BY seq", connection);
+            command.Parameters.AddWithValue("chain", (long)chain);
+            await using var reader = await command.ExecuteReaderAsync();
+            var links = new List<(long, string, string)>();
+            while (await reader.ReadAsync())
+            {
+                links.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            }
+
+            return links;
+        }
+
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => AppendTwoAsync(expectedLinks: 3));
+        Assert.Equal(PostgresErrorCodes.DivisionByZero, refused.SqlState);
+        Assert.Empty(await LinksAsync());
+
+        await AppendTwoAsync(expectedLinks: 2);
+        var first = AuditHash.Link(1, AuditKind.Decision, "decision-1", "content-1", genesis);
+        Assert.Equal(
+            [(1L, genesis, first), (2L, first, AuditHash.Link(2, AuditKind.Decision, "decision-2", "content-2", first))],
+            await LinksAsync());
     }
 
     /// <summary>New patients whose links all go to <paramref name="chain"/>.</summary>

@@ -132,7 +132,7 @@ public sealed partial class SqlGuardLedger
             command.With(BatchAuditLinks.Parameters[column], columns[column]);
         }
 
-        return command.With("@link_kind", AuditKind.Decision).With("@link_recorded_at", DateTimeOffset.UtcNow);
+        return command.With("@link_kind", AuditKind.Decision).With("@link_recorded_at", DateTimeOffset.UtcNow).With("@link_count", (long)count);
     }
 
     private static DbBatchCommand Statement(DbBatch batch, string sql)
