@@ -18,12 +18,12 @@ internal static class BatchAuditLinks
 
     /// <param name="rows">The dialect's FROM item over <see cref="Parameters"/> (<see cref="ILedgerDialect.ArrayRowsSql"/>).</param>
     /// <remarks>
-    /// A decision without its link would commit unvouched for, so the statement fails (a division by
+    /// <para>A decision without its link would commit unvouched for, so the statement fails (a division by
     /// zero) unless it appended exactly <c>@link_count</c> links, and the batch with it: its decisions
-    /// then go alone, each with its own link.
-    /// The heads are read by the statement, after the batch's statements before it took every chain's
+    /// then go alone, each with its own link.</para>
+    /// <para>The heads are read by the statement, after the batch's statements before it took every chain's
     /// lock (held to commit), so no other writer appends to these chains in between; each head is two
-    /// index seeks, as in the single link's form.
+    /// index seeks, as in the single link's form.</para>
     /// </remarks>
     public static string AppendSql(ILedgerDialect dialect, string rows)
     {
@@ -44,6 +44,6 @@ internal static class BatchAuditLinks
             "FROM links JOIN batch ON batch.chain = links.chain AND batch.n = links.n + 1), " +
             "appended AS (INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
             "SELECT chain, seq, @link_kind, record_id, content_hash, prev, hash, @link_recorded_at FROM links RETURNING 1) " +
-            "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COUNT(*) AS links FROM appended) AS batch_links WHERE batch_links.links = @link_count)";
+            "SELECT 1 / (SELECT COUNT(*) FROM (SELECT COUNT(*) AS appended_links FROM appended) AS batch_links WHERE batch_links.appended_links = @link_count)";
     }
 }
