@@ -39,6 +39,17 @@ internal static class DbCommandExtensions
         return command;
     }
 
+    /// <summary>Array parameters of a multi-row statement, one per name, in order.</summary>
+    public static DbBatchCommand WithArrays(this DbBatchCommand command, IReadOnlyList<string> names, IReadOnlyList<Array> arrays)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            command.With(names[i], arrays[i]);
+        }
+
+        return command;
+    }
+
     /// <summary>The parameter with the ledger's storage of the value: flags and times as integers.</summary>
     private static DbParameter Named(DbParameter parameter, string name, object? value)
     {

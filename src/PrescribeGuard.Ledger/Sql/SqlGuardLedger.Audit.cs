@@ -54,20 +54,13 @@ public sealed partial class SqlGuardLedger
             command.With("@audit_chain_lock", dialect.AuditChainLockKey(chain));
         }
 
-        BindAuditLink(new CommandParameters(command), chain, kind, recordId, contentHash);
-        return command;
-    }
-
-    /// <summary>The parameters of <see cref="AuditLinkSql"/> alone, for a row of <paramref name="chain"/>.</summary>
-    private static void BindAuditLink<TTarget>(TTarget target, int chain, string kind, string recordId, string contentHash)
-        where TTarget : IParameterTarget
-    {
-        target.Add("@link_chain", chain);
-        target.Add("@link_kind", kind);
-        target.Add("@link_record_id", recordId);
-        target.Add("@link_content_hash", contentHash);
-        target.Add("@link_genesis", AuditHash.GenesisOf(chain));
-        target.Add("@link_recorded_at", DateTimeOffset.UtcNow);
+        return command
+            .With("@link_chain", chain)
+            .With("@link_kind", kind)
+            .With("@link_record_id", recordId)
+            .With("@link_content_hash", contentHash)
+            .With("@link_genesis", AuditHash.GenesisOf(chain))
+            .With("@link_recorded_at", DateTimeOffset.UtcNow);
     }
 
     /// <summary>Walks every chain from its genesis; the first broken link found is reported, with its chain.</summary>

@@ -126,13 +126,8 @@ public sealed partial class SqlGuardLedger
                 (i, chain, decision.DecisionId, DecisionContent(decision), AuditHash.GenesisOf(chain));
         }
 
-        object[] columns = [batchIndexes, chains, recordIds, contentHashes, geneses];
-        for (var column = 0; column < columns.Length; column++)
-        {
-            command.With(BatchAuditLinks.Parameters[column], columns[column]);
-        }
-
-        return command.With("@link_kind", AuditKind.Decision).With("@link_recorded_at", DateTimeOffset.UtcNow).With("@link_count", (long)count);
+        return command.WithArrays(BatchAuditLinks.Parameters, [batchIndexes, chains, recordIds, contentHashes, geneses])
+            .With("@link_kind", AuditKind.Decision).With("@link_recorded_at", DateTimeOffset.UtcNow).With("@link_count", (long)count);
     }
 
     private static DbBatchCommand Statement(DbBatch batch, string sql)

@@ -36,12 +36,8 @@ internal static class UnreservedDecisionColumns
 
         var recordedAt = new long[count];
         Array.Fill(recordedAt, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        object[] columns = [decisionIds, platformIds, requestIds, fingerprints, patientKeys, outcomes, dryRuns, policyVersions, evaluatedAt, recordedAt, reservationStates, confirmedPrescriptionIds, payloads];
-        for (var column = 0; column < columns.Length; column++)
-        {
-            command.With(Parameters[column], columns[column]);
-        }
-
-        return command;
+        return command.WithArrays(
+            Parameters,
+            [decisionIds, platformIds, requestIds, fingerprints, patientKeys, outcomes, dryRuns, policyVersions, evaluatedAt, recordedAt, reservationStates, confirmedPrescriptionIds, payloads]);
     }
 }
