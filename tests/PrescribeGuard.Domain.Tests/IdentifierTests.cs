@@ -45,4 +45,13 @@ public sealed class IdentifierTests
     [InlineData(null, false)]
     public void Us_states_are_upper_case_usps_codes(string? code, bool valid) =>
         Assert.Equal(valid, UsStates.IsValid(code));
+
+    [Fact]
+    public void Every_jurisdiction_has_a_time_zone_of_the_system_database()
+    {
+        Assert.Equal(56, UsStates.All.Count());
+        Assert.All(UsStates.All, code => Assert.NotNull(TimeZoneInfo.FindSystemTimeZoneById(UsStates.TimeZoneId(code))));
+        Assert.Equal(TimeSpan.FromHours(-10), TimeZoneInfo.FindSystemTimeZoneById(UsStates.TimeZoneId("HI")).BaseUtcOffset);
+        Assert.Throws<ArgumentException>(() => UsStates.TimeZoneId("XX"));
+    }
 }

@@ -22,7 +22,6 @@ public sealed class PolicyParserTests
         Assert.Equal("default", policy.Name);
         Assert.Equal(TimeSpan.FromMinutes(15), policy.ReservationTtl);
         Assert.Equal(new DateOnly(2026, 12, 31), policy.TelemedicineFlexibilityLastDay);
-        Assert.Equal(Fixed.Utc("2027-01-01T00:00:00Z"), policy.TelemedicineFlexibilityEndsAt);
         Assert.Equal(Guard.Catalog.Rules.Count, policy.Rules.Count);
         Assert.All(policy.Rules.Values, r => Assert.True(r.Enabled && !r.Shadow && r.Source.Length > 0));
         Assert.Equal(3600, policy.Rules["CUMULATIVE_DOSE"].Parameter("maxTotalMg"));

@@ -8,16 +8,30 @@ public sealed class RefillAfterSixMonthsRuleTests
     private static readonly CheckBuilder Refill = new() { RefillOf = "rx-1" };
 
     [Theory]
-    [InlineData(-60 * 24, false)] // a day short of six months
-    [InlineData(0, false)] // exactly six months
-    [InlineData(1, true)] // six months and a minute
-    [InlineData(60 * 24 * 60, true)] // eight months
-    public void Fires_once_the_prescription_is_older_than_six_months(int minutesBeyondSixMonths, bool fires)
+    [InlineData("2025-12-02T09:00:00Z", false)] // a day short of six months
+    [InlineData("2025-12-01T12:00:00Z", false)] // exactly six months
+    [InlineData("2025-12-01T09:00:00Z", false)] // six months and three hours by the clock, but the last date is not over
+    [InlineData("2025-11-30T23:59:00Z", true)] // issued the date before: six months and a day
+    [InlineData("2025-10-01T12:00:00Z", true)] // eight months
+    public void Fires_once_the_prescription_was_issued_more_than_six_months_before_the_date(string issuedAt, bool fires)
     {
         var history = new HistoryBuilder()
-            .Prescription("rx-1", Fixed.Now.AddMonths(-6).AddMinutes(-minutesBeyondSixMonths), Meds.HomeSublingual with { RefillsAuthorized = 5 });
+            .Prescription("rx-1", Fixed.Utc(issuedAt), Meds.HomeSublingual with { RefillsAuthorized = 5 });
 
         Expect.Hit(Guard.Find(Code, Refill, history), Code, fires, Severity.Critical, "rx-1");
+    }
+
+    [Theory]
+    [InlineData("2026-06-01T18:00:00-07:00", false)] // June 1 in California, already June 2 in UTC
+    [InlineData("2026-06-02T00:30:00-07:00", true)] // June 2 in California too
+    public void Counts_the_dates_in_the_patients_calendar(string refilledAt, bool fires)
+    {
+        var california = TimeZoneInfo.FindSystemTimeZoneById("America/Los_Angeles");
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", DateTimeOffset.Parse("2025-12-01T09:00:00-08:00", System.Globalization.CultureInfo.InvariantCulture), Meds.HomeSublingual with { RefillsAuthorized = 5 });
+        var check = Refill with { State = "CA", TimeZone = california, At = DateTimeOffset.Parse(refilledAt, System.Globalization.CultureInfo.InvariantCulture) };
+
+        Expect.Hit(Guard.Find(Code, check, history), Code, fires, Severity.Critical, "rx-1");
     }
 
     [Theory]

@@ -20,6 +20,22 @@ public sealed class InPersonEvaluationRequiredRuleTests
     }
 
     [Theory]
+    [InlineData("America/Los_Angeles", "2026-12-31T16:30:00-08:00", false)] // still Dec 31 in California, Jan 1 in UTC
+    [InlineData("America/Los_Angeles", "2027-01-01T00:30:00-08:00", true)]
+    [InlineData("Pacific/Honolulu", "2026-12-31T23:59:00-10:00", false)]
+    [InlineData("America/New_York", "2027-01-01T00:30:00-05:00", true)] // Jan 1 in New York, though Dec 31 farther west
+    public void The_last_day_runs_to_its_end_in_the_patients_calendar(string zone, string at, bool fires)
+    {
+        var check = new CheckBuilder
+        {
+            TimeZone = TimeZoneInfo.FindSystemTimeZoneById(zone),
+            At = DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        Expect.Hit(Guard.Find(Code, check), Code, fires, Severity.Critical);
+    }
+
+    [Theory]
     [InlineData(EncounterKind.InPersonEvaluation, Fixed.PrescriberNpi, 60, 0, false)] // the prescriber's own, however old
     [InlineData(EncounterKind.InPersonEvaluation, Fixed.OtherNpi, 24, 0, false)] // a colleague's, exactly 24 months ago
     [InlineData(EncounterKind.InPersonEvaluation, Fixed.OtherNpi, 24, 1, true)] // a colleague's, a minute too old

@@ -50,6 +50,9 @@ internal sealed record CheckBuilder
 {
     public string PlatformId { get; init; } = Fixed.Caller;
     public string State { get; init; } = "NY";
+
+    /// <summary>UTC unless a test is about the patient's calendar (the server gives the state's zone).</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
     public IReadOnlySet<RiskFactor> RiskFactors { get; init; } = new HashSet<RiskFactor>();
     public BloodPressure? BloodPressure { get; init; } = new(120, 80, Fixed.Now.AddDays(-1));
     public double? WeightKg { get; init; } = 70;
@@ -65,7 +68,7 @@ internal sealed record CheckBuilder
 
     public PrescriptionCheck Build() => new(
         PlatformId,
-        new PatientFacts(State, RiskFactors, BloodPressure, WeightKg),
+        new PatientFacts(State, RiskFactors, BloodPressure, WeightKg) { TimeZone = TimeZone },
         new PrescriberFacts(Npi, Fixed.PrescriberDea, AuthorizedStates),
         Medication,
         Mode,

@@ -260,7 +260,8 @@ public sealed class CheckFlowTests : IAsyncLifetime
         var check = Requests.CleanCheck(Now);
         check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
         check.DryRun = true;
-        check.AsOf = Timestamp.FromDateTimeOffset(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        // The first minute of 2027 in New York, where the patient is.
+        check.AsOf = Timestamp.FromDateTimeOffset(new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.FromHours(-5)));
 
         var decision = await _server.Client().CheckPrescriptionAsync(check);
 
@@ -268,6 +269,35 @@ public sealed class CheckFlowTests : IAsyncLifetime
         Assert.Equal(Severity.Critical, Assert.Single(decision.Findings, f => f.Code == "IN_PERSON_EVALUATION_REQUIRED").Severity);
         Assert.True(decision.DryRun);
         Assert.Null(decision.ReservationExpiresAt);
+    }
+
+    [Theory]
+    [InlineData("CA", "2026-12-31T16:30:00-08:00", false)] // Dec 31 in California, already Jan 1 in UTC
+    [InlineData("HI", "2026-12-31T23:00:00-10:00", false)]
+    [InlineData("NY", "2026-12-31T20:00:00-05:00", false)] // Jan 1 in UTC too
+    [InlineData("NY", "2027-01-01T00:30:00-05:00", true)] // Jan 1 in New York, still Dec 31 farther west
+    [InlineData("CA", "2027-01-01T00:30:00-08:00", true)]
+    public async Task The_flexibilities_last_through_their_last_day_in_the_patients_state(string state, string asOf, bool required)
+    {
+        var check = Requests.CleanCheck(Now);
+        check.Patient.LocationState = state;
+        if (!check.Prescriber.AuthorizedStates.Contains(state))
+        {
+            check.Prescriber.AuthorizedStates.Add(state);
+        }
+
+        check.EncounterMode = EncounterMode.TelemedicineAudioVideo;
+        check.DryRun = true;
+        check.AsOf = Timestamp.FromDateTimeOffset(DateTimeOffset.Parse(asOf, System.Globalization.CultureInfo.InvariantCulture));
+
+        var decision = await _server.Client().CheckPrescriptionAsync(check);
+
+        Assert.Equal(required, decision.Findings.Any(f => f.Code == "IN_PERSON_EVALUATION_REQUIRED"));
+        Assert.DoesNotContain(decision.Findings, f => f.Code == "PRESCRIBER_NOT_AUTHORIZED_IN_STATE");
+        if (required)
+        {
+            Assert.Equal(Outcome.Deny, decision.Outcome);
+        }
     }
 
     [Fact]

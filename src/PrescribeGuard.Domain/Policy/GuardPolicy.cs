@@ -9,9 +9,4 @@ public sealed record GuardPolicy(
     string Name,
     TimeSpan ReservationTtl,
     DateOnly TelemedicineFlexibilityLastDay,
-    IReadOnlyDictionary<string, RuleSettings> Rules)
-{
-    /// <summary>The DEA telemedicine flexibilities cover the whole last day (UTC) and end after it.</summary>
-    public DateTimeOffset TelemedicineFlexibilityEndsAt =>
-        new(TelemedicineFlexibilityLastDay.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-}
+    IReadOnlyDictionary<string, RuleSettings> Rules);

@@ -5,7 +5,15 @@ public sealed record PatientFacts(
     string LocationState,
     IReadOnlySet<RiskFactor> RiskFactors,
     BloodPressure? LatestBloodPressure,
-    double? WeightKg);
+    double? WeightKg)
+{
+    /// <summary>
+    /// The zone of <see cref="LocationState"/> (see Identifiers.UsStates.TimeZoneId), in whose
+    /// calendar the legal dates are counted; resolved by the caller, so the rules read no time zone
+    /// database. UTC where none is given.
+    /// </summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+}
 
 public sealed record PrescriberFacts(string Npi, string DeaNumber, IReadOnlySet<string> AuthorizedStates);
 

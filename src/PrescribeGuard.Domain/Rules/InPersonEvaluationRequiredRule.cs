@@ -19,7 +19,9 @@ public sealed class InPersonEvaluationRequiredRule : IRule
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
         var check = context.Check;
-        if (!check.IsTelemedicine || context.Now < context.Policy.TelemedicineFlexibilityEndsAt)
+        // The flexibilities run through their last day in the patient's own calendar: on the
+        // afternoon of that day in California it is already the next day in UTC.
+        if (!check.IsTelemedicine || context.LocalDate(context.Now) <= context.Policy.TelemedicineFlexibilityLastDay)
         {
             return null;
         }

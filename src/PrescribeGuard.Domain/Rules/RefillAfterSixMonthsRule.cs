@@ -23,19 +23,22 @@ public sealed class RefillAfterSixMonthsRule : IRule
             return null;
         }
 
+        // "More than 6 months after the date it was issued": the last day a fill is allowed is the
+        // issue date six months on, all of it, in the patient's calendar (not the issue's instant).
         var maxAgeMonths = settings.IntParameter(MaxAgeMonths);
-        var expiresAt = target.IssuedAt.AddMonths(maxAgeMonths);
-        if (context.Now <= expiresAt)
+        var issuedOn = context.LocalDate(target.IssuedAt);
+        var lastDay = issuedOn.AddMonths(maxAgeMonths);
+        if (context.LocalDate(context.Now) <= lastDay)
         {
             return null;
         }
 
         return RuleHit.Deferred(
-            new Expiry(maxAgeMonths, target.IssuedAt, expiresAt),
+            new Expiry(maxAgeMonths, issuedOn, lastDay),
             static e => string.Create(InvariantCulture, $"Prescription was issued more than {e.MaxAgeMonths} months ago and can no longer be refilled"),
-            static e => string.Create(InvariantCulture, $"The prescription was issued on {e.IssuedAt.UtcDateTime:yyyy-MM-dd}; fills and refills are allowed only until {e.ExpiresAt.UtcDateTime:yyyy-MM-dd}, {e.MaxAgeMonths} months later."),
+            static e => string.Create(InvariantCulture, $"The prescription was issued on {e.IssuedOn:yyyy-MM-dd}; fills and refills are allowed only until {e.LastDay:yyyy-MM-dd}, {e.MaxAgeMonths} months later."),
             context.EvidenceOf(RuleContext.Evidence(target)));
     }
 
-    private readonly record struct Expiry(int MaxAgeMonths, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt);
+    private readonly record struct Expiry(int MaxAgeMonths, DateOnly IssuedOn, DateOnly LastDay);
 }

@@ -50,6 +50,9 @@ public sealed class RuleContext : IDisposable
 
     public Medication Medication => Check.Medication;
 
+    /// <summary>The calendar date of <paramref name="at"/> where the patient is: legal limits are set in dates, not instants.</summary>
+    public DateOnly LocalDate(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Check.Patient.TimeZone).DateTime);
+
     /// <summary>Whether something dated <paramref name="at"/> counts now: up to the clock-skew tolerance ahead.</summary>
     public bool IsVisible(DateTimeOffset at) => at <= Now + ClockSkew.Tolerance;
 

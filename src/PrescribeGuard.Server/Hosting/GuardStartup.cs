@@ -1,13 +1,15 @@
 using Microsoft.Extensions.Options;
 using PrescribeGuard.Ledger;
 using PrescribeGuard.Server.Configuration;
+using PrescribeGuard.Server.Mapping;
 using PrescribeGuard.Server.Policy;
 
 namespace PrescribeGuard.Server.Hosting;
 
 /// <summary>
-/// Runs before the server accepts calls: migrates the ledger and loads the policy. Either failing
-/// stops start-up with the reason, rather than serving without rules or storage.
+/// Runs before the server accepts calls: loads the policy and the patients' time zones, and migrates
+/// the ledger. Any failing stops start-up with the reason, rather than serving without rules,
+/// calendars or storage.
 /// </summary>
 public sealed class GuardStartup(
     IGuardLedger ledger,
@@ -21,6 +23,7 @@ public sealed class GuardStartup(
         var path = ResolvePolicyPath(options.Value.PolicyPath, environment.ContentRootPath);
         var policy = policies.Load(path);
         logger.LogInformation("policy {PolicyName} version {PolicyVersion} loaded from {PolicyPath}", policy.Name, policy.Version, path);
+        logger.LogInformation("time zones of {JurisdictionCount} jurisdictions loaded", PatientTimeZones.Count);
         await ledger.MigrateAsync(cancellationToken);
         logger.LogInformation("ledger migrated");
     }

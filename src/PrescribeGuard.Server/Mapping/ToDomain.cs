@@ -27,7 +27,10 @@ public static class ToDomain
         patient.LocationState,
         patient.RiskFactors.Select(r => (RiskFactor)((int)r - 1)).ToHashSet(),
         BloodPressure(patient.LatestBloodPressure),
-        patient.WeightKg > 0 ? patient.WeightKg : null);
+        patient.WeightKg > 0 ? patient.WeightKg : null)
+    {
+        TimeZone = PatientTimeZones.Of(patient.LocationState),
+    };
 
     public static PrescriberFacts PrescriberFacts(Proto.Prescriber prescriber) => new(
         prescriber.Npi,
