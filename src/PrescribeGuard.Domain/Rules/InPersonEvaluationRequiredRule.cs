@@ -21,7 +21,7 @@ public sealed class InPersonEvaluationRequiredRule : IRule
         var check = context.Check;
         // The flexibilities run through their last day in the patient's own calendar: on the
         // afternoon of that day in California it is already the next day in UTC.
-        if (!check.IsTelemedicine || context.LocalDate(context.Now) <= context.Policy.TelemedicineFlexibilityLastDay)
+        if (!check.IsTelemedicine || context.Today <= context.Policy.TelemedicineFlexibilityLastDay)
         {
             return null;
         }

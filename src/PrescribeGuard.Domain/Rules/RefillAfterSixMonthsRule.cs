@@ -28,7 +28,7 @@ public sealed class RefillAfterSixMonthsRule : IRule
         var maxAgeMonths = settings.IntParameter(MaxAgeMonths);
         var issuedOn = context.LocalDate(target.IssuedAt);
         var lastDay = issuedOn.AddMonths(maxAgeMonths);
-        if (context.LocalDate(context.Now) <= lastDay)
+        if (context.Today <= lastDay)
         {
             return null;
         }

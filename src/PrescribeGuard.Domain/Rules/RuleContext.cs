@@ -53,6 +53,9 @@ public sealed class RuleContext : IDisposable
     /// <summary>The calendar date of <paramref name="at"/> where the patient is: legal limits are set in dates, not instants.</summary>
     public DateOnly LocalDate(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, Check.Patient.TimeZone).DateTime);
 
+    /// <summary>The date of <see cref="Now"/> where the patient is; computed on demand, as only the date-bound legal rules ask.</summary>
+    public DateOnly Today => LocalDate(Now);
+
     /// <summary>Whether something dated <paramref name="at"/> counts now: up to the clock-skew tolerance ahead.</summary>
     public bool IsVisible(DateTimeOffset at) => at <= Now + ClockSkew.Tolerance;
 
