@@ -235,6 +235,31 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recorded_troches_over_fewer_days_than_were_checked_do_not_confirm()
+    {
+        // The same 1,200 mg in 100 mg doses over 10 days instead of 30 plans 8.4 sessions a week.
+        var client = _server.Client();
+        var check = await HomeTrochesByVideoAsync(client);
+        await client.RecordEncounterAsync(Requests.SupervisedDose(check.Patient, "enc-1", Now.AddDays(-2)));
+        var decision = await client.CheckPrescriptionAsync(check);
+        Assert.Equal(Outcome.Allow, decision.Outcome);
+        var faster = Requests.RecordFor(check, decision, "rx-1", Now);
+        faster.Medication.DaysSupply = 10;
+        var fasterCheck = check.Clone();
+        fasterCheck.RequestId = "req-faster";
+        fasterCheck.DryRun = true;
+        fasterCheck.Medication.DaysSupply = 10;
+
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => client.RecordPrescriptionAsync(faster).ResponseAsync);
+        var judged = await client.CheckPrescriptionAsync(fasterCheck);
+        var asChecked = await client.RecordPrescriptionAsync(Requests.RecordFor(check, decision, "rx-1", Now));
+
+        Assert.Equal("PRESCRIPTION_DIFFERS_FROM_DECISION", reason);
+        Assert.Contains(judged.Findings, finding => finding.Code == "SESSION_FREQUENCY");
+        Assert.True(asChecked.Created);
+    }
+
+    [Fact]
     public async Task Historical_import_needs_no_decision_and_counts_as_history()
     {
         var patient = Requests.Patient();

@@ -20,8 +20,9 @@ public sealed record DecisionStanding(
 /// A ketamine prescription may be recorded only against a decision of the same platform, for the
 /// same patient, that reserved it and still holds the reservation; a REVIEW needs an attested
 /// override reason. The prescription must be the one that was checked: same prescriber and product,
-/// no more than was checked, issued no earlier than the check (else it could be dated so that it
-/// is already over, and a second platform would be allowed at once).
+/// no more than was checked, at no faster a pace (the same milligrams over fewer days plan more
+/// sessions a week than the check judged), issued no earlier than the check (else it could be dated
+/// so that it is already over, and a second platform would be allowed at once).
 /// </summary>
 public static class ReservationConfirmation
 {
@@ -86,6 +87,7 @@ public static class ReservationConfirmation
                 ? "another drug class, route, setting or compounding"
             : now.DoseMg > was.DoseMg + Tolerance || now.TotalMg > was.TotalMg + Tolerance ? "a larger dose or quantity"
             : now.DaysSupply > was.DaysSupply || now.RefillsAuthorized > was.RefillsAuthorized ? "a longer supply or more refills"
+            : now.TotalMg * was.DaysSupply > was.TotalMg * now.DaysSupply + Tolerance ? "more milligrams a day"
             : recorded.IssuedAt < checkedOne.CreatedAt - ClockSkew.Tolerance ? "issued before it was checked"
             : null;
     }
