@@ -377,6 +377,23 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_dispense_dated_before_its_prescription_was_issued_is_refused_and_not_written()
+    {
+        var patient = NewPatient();
+        var prescription = Prescription(patient, NewId("rx"), Now);
+        await Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None);
+        var rx = prescription.Entry.PrescriptionId;
+
+        await FailsWith(GuardErrorKind.FailedPrecondition, "DISPENSED_BEFORE_ISSUE", () =>
+            Ledger.RecordDispenseAsync(Dispense(patient, rx, NewId("fill"), Now.AddDays(-40)), CancellationToken.None));
+        Assert.Empty((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Dispenses);
+
+        // Within the clocks' tolerance a pharmacy's fill may appear to come a little first.
+        var skewed = Dispense(patient, rx, NewId("fill"), Now - ClockSkew.Tolerance + TimeSpan.FromSeconds(1));
+        Assert.Equal(WriteResult.Created, await Ledger.RecordDispenseAsync(skewed, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Repeating_a_record_is_unchanged_and_reusing_its_id_for_other_content_is_already_exists()
     {
         var patient = NewPatient();

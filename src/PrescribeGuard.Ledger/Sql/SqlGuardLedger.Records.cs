@@ -1,5 +1,6 @@
 using System.Data.Common;
 using PrescribeGuard.Domain.Errors;
+using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Domain.Reservations;
 using PrescribeGuard.Ledger.Audit;
@@ -109,20 +110,14 @@ public sealed partial class SqlGuardLedger
                 return (repeat, false);
             }
 
-            var owner = await connection.Command(
-                    transaction, "SELECT patient_key FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
-                .With("@platform_id", entry.PlatformId)
-                .With("@prescription_id", entry.PrescriptionId)
-                .ExecuteScalarAsync(cancellationToken);
-            if (owner is not string ownerKey)
-            {
-                throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "record the prescription before its dispenses");
-            }
-
+            var (ownerKey, issuedAt) = await PrescriptionOwnerAsync(connection, transaction, entry, cancellationToken)
+                ?? throw GuardException.Precondition("PRESCRIPTION_NOT_FOUND", "record the prescription before its dispenses");
             if (ownerKey != dispense.PatientKey.Value)
             {
                 throw GuardException.Precondition("PRESCRIPTION_PATIENT_MISMATCH", "the prescription was recorded for a different patient");
             }
+
+            entry.EnsureNotBefore(issuedAt);
 
             await connection.Command(
                     transaction,
@@ -144,6 +139,18 @@ public sealed partial class SqlGuardLedger
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
+
+    /// <summary>The patient and issue time of the platform's prescription a dispense names, if recorded.</summary>
+    private static async Task<(string PatientKey, DateTimeOffset IssuedAt)?> PrescriptionOwnerAsync(
+        DbConnection connection, DbTransaction transaction, DispenseEntry entry, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+                transaction, "SELECT patient_key, issued_at FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
+            .With("@platform_id", entry.PlatformId)
+            .With("@prescription_id", entry.PrescriptionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetTime(1)) : null;
+    }
 
     public Task<WriteResult> RecordEncounterAsync(StoredEncounter encounter, CancellationToken cancellationToken) =>
         InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
