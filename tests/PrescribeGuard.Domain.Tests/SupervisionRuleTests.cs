@@ -27,12 +27,17 @@ public sealed class SupervisedFirstDoseRequiredRuleTests
 {
     private const string Code = "SUPERVISED_FIRST_DOSE_REQUIRED";
 
+    /// <summary>A clinic's observed dose of something else: it shows nothing of how ketamine is taken.</summary>
+    internal static readonly Medication ObservedBenzodiazepine = Meds.ClinicInfusion with { DrugClass = DrugClass.Benzodiazepine, Route = Route.Oral, DoseMg = 2, TotalMg = 2 };
+
     public static TheoryData<string, AdministrationSetting, bool> Cases => new()
     {
         { "none", AdministrationSetting.HomeUse, true },
         { "administration on another platform", AdministrationSetting.HomeUse, false },
         { "administration on this platform", AdministrationSetting.HomeUse, false },
         { "evaluation only", AdministrationSetting.HomeUse, true },
+        { "administration of another drug", AdministrationSetting.HomeUse, true },
+        { "administration of esketamine", AdministrationSetting.HomeUse, false },
         { "administration after the evaluation time", AdministrationSetting.HomeUse, true },
         { "none", AdministrationSetting.ClinicAdministered, false },
     };
@@ -47,6 +52,9 @@ public sealed class SupervisedFirstDoseRequiredRuleTests
             "administration on another platform" => builder.Administration("adm-1", Fixed.Now.AddMonths(-3), platform: Fixed.Other),
             "administration on this platform" => builder.Administration("adm-1", Fixed.Now.AddDays(-3)),
             "evaluation only" => builder.Evaluation("enc-1", Fixed.Now.AddDays(-3)),
+            "administration of another drug" => builder.Administration("adm-1", Fixed.Now.AddDays(-3), medication: ObservedBenzodiazepine),
+            "administration of esketamine" => builder.Administration(
+                "adm-1", Fixed.Now.AddDays(-3), medication: Meds.ClinicInfusion with { DrugClass = DrugClass.Esketamine, Route = Route.Intranasal, DoseMg = 56 }),
             "administration after the evaluation time" => builder.Administration("adm-1", Fixed.Now.AddHours(1)),
             _ => builder,
         };
@@ -84,5 +92,14 @@ public sealed class MonitoringTooShortRuleTests
         var finding = Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Warning, "adm-short");
         Assert.Contains("2 supervised administration(s)", finding.Detail, StringComparison.Ordinal);
         Assert.Contains("shortest 45 minutes", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_short_observation_of_another_drug_is_not_a_ketamine_administration()
+    {
+        var history = new HistoryBuilder()
+            .Administration("adm-benzo", Fixed.Now.AddDays(-5), monitoringMinutes: 30, medication: SupervisedFirstDoseRequiredRuleTests.ObservedBenzodiazepine);
+
+        Expect.Hit(Guard.Find(Code, new CheckBuilder(), history), Code, fires: false, Severity.Warning);
     }
 }

@@ -126,10 +126,11 @@ internal sealed class HistoryBuilder
         DateTimeOffset at,
         int monitoringMinutes = 120,
         string platform = Fixed.Caller,
-        BloodPressure? bloodPressure = null)
+        BloodPressure? bloodPressure = null,
+        Medication? medication = null)
     {
         _encounters.Add(new EncounterEntry(
-            platform, id, Fixed.PrescriberNpi, EncounterKind.SupervisedAdministration, at, "NY", monitoringMinutes, bloodPressure, Meds.ClinicInfusion));
+            platform, id, Fixed.PrescriberNpi, EncounterKind.SupervisedAdministration, at, "NY", monitoringMinutes, bloodPressure, medication ?? Meds.ClinicInfusion));
         return this;
     }
 

@@ -36,6 +36,17 @@ public sealed class SessionFrequencyRuleTests
         Expect.Hit(Guard.Find(Code, check, history), Code, fires, Severity.Warning, [.. evidence]);
     }
 
+    [Fact]
+    public void Clinic_counts_only_ketamine_administrations()
+    {
+        var history = new HistoryBuilder()
+            .Administration("adm-1", Fixed.Now.AddDays(-1))
+            .Administration("adm-2", Fixed.Now.AddDays(-2))
+            .Administration("adm-benzo", Fixed.Now.AddDays(-3), medication: SupervisedFirstDoseRequiredRuleTests.ObservedBenzodiazepine);
+
+        Expect.Hit(Guard.Find(Code, new CheckBuilder { Medication = Meds.ClinicInfusion }, history), Code, fires: false, Severity.Warning);
+    }
+
     [Theory]
     [InlineData(2400, 200, 28, false)] // 12 doses in 28 days: 3 a week
     [InlineData(2600, 200, 28, true)] // 13 doses: 3.25 a week

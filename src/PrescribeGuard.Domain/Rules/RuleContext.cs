@@ -113,7 +113,8 @@ public sealed class RuleContext : IDisposable
 
     public EncounterKindList InPersonEvaluations => new(Encounters, EncounterKind.InPersonEvaluation);
 
-    public EncounterKindList SupervisedAdministrations => new(Encounters, EncounterKind.SupervisedAdministration);
+    /// <summary>Supervised doses of ketamine or esketamine, the only ones the supervision rules count.</summary>
+    public EncounterKindList SupervisedAdministrations => new(Encounters, EncounterKind.SupervisedAdministration, ketamineOnly: true);
 
     /// <summary>The providers of the window, shared by the two multiple-provider rules (same window, computed once).</summary>
     internal ProviderWindow ProviderWindowOf(TimeSpan window)
