@@ -60,6 +60,31 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_supervised_dose_of_another_drug_is_not_the_first_ketamine_dose()
+    {
+        var client = _server.Client();
+        var check = await HomeTrochesByVideoAsync(client);
+        check.DryRun = true;
+        var observed = Requests.SupervisedDose(check.Patient, "enc-benzo", Now.AddDays(-2));
+        observed.Medication = new Medication
+        {
+            DrugClass = DrugClass.Benzodiazepine,
+            Route = Route.Oral,
+            Setting = Setting.ClinicAdministered,
+            DoseMg = 2,
+            TotalMg = 2,
+            DaysSupply = 1,
+        };
+
+        var recorded = await client.RecordEncounterAsync(observed);
+        var decision = await client.CheckPrescriptionAsync(check);
+
+        Assert.True(recorded.Created);
+        Assert.Equal(Outcome.Review, decision.Outcome);
+        Assert.Equal(["SUPERVISED_FIRST_DOSE_REQUIRED"], decision.Findings.Select(f => f.Code));
+    }
+
+    [Fact]
     public async Task Check_record_dispense_then_early_refill_asks_for_review()
     {
         var client = _server.Client();
@@ -341,6 +366,24 @@ public sealed class CheckFlowTests : IAsyncLifetime
             StatusCode.FailedPrecondition,
             () => _server.Client().RecordDispenseAsync(Requests.Dispense(Requests.Patient(), "rx-none", "fill-1", Now, 100, 10)).ResponseAsync);
         Assert.Equal("PRESCRIPTION_NOT_FOUND", reason);
+    }
+
+    [Fact]
+    public async Task A_fill_dated_before_its_prescription_cannot_end_it_for_other_platforms()
+    {
+        // Filled "40 days ago" for 30 days, today's prescription would have run out 10 days ago.
+        var check = Requests.CleanCheck(Now);
+        check.Medication.DaysSupply = 30;
+        var decision = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, decision, "rx-1", Now));
+        var backdated = Requests.Dispense(check.Patient, "rx-1", "fill-0", Now.AddDays(-40), 35, 30);
+
+        var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client("platform-a").RecordDispenseAsync(backdated).ResponseAsync);
+        var elsewhere = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
+
+        Assert.Equal("DISPENSED_BEFORE_ISSUE", reason);
+        Assert.Equal(Outcome.Deny, elsewhere.Outcome);
+        Assert.Contains(elsewhere.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
     }
 
     [Fact]
