@@ -13,6 +13,12 @@ public interface IGuardLedger
 {
     Task MigrateAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The verifier of the patient-key secret the ledger's patients are keyed with: the one already
+    /// on record, else <paramref name="verifier"/>, which is recorded (the first instance to start claims it).
+    /// </summary>
+    Task<string> ClaimPatientKeyVerifierAsync(string verifier, CancellationToken cancellationToken);
+
     /// <summary>One round trip to the store, for health checks.</summary>
     Task PingAsync(CancellationToken cancellationToken);
 

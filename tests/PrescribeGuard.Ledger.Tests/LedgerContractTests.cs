@@ -377,6 +377,16 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_first_patient_key_verifier_claimed_is_the_one_every_later_claim_gets()
+    {
+        var first = await Ledger.ClaimPatientKeyVerifierAsync("verifier-1", CancellationToken.None);
+        var later = await Ledger.ClaimPatientKeyVerifierAsync("verifier-2", CancellationToken.None);
+
+        Assert.Equal(first, later);
+        Assert.Equal(first, await Ledger.ClaimPatientKeyVerifierAsync(first, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_dispense_dated_before_its_prescription_was_issued_is_refused_and_not_written()
     {
         var patient = NewPatient();

@@ -102,6 +102,8 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
             // Operations see it too: not ready, and the gRPC health service is NOT_SERVING.
             Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, (await http.GetAsync("/readyz")).StatusCode);
             Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest())).Status);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "ledger" })).Status);
+            Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "policy" })).Status);
             Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/healthz")).StatusCode);
 
             await server.StartAsync();
@@ -171,6 +173,34 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
 
         var ex = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<ILedgerDialect>());
         Assert.Contains("ConnectionStrings:Ledger", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Instances_sharing_the_ledger_must_share_one_configured_secret()
+    {
+        // Secrets generated per instance (each in its own data folder) would key one person twice.
+        var server = await PostgresServer.StartNewAsync();
+        try
+        {
+            var connectionString = await server.CreateDatabaseAsync();
+            var unset = Settings(connectionString);
+            unset.Remove("Guard:PatientKeySecret");
+            var other = Settings(connectionString);
+            other["Guard:PatientKeySecret"] = Convert.ToBase64String(Enumerable.Range(100, 32).Select(i => (byte)i).ToArray());
+
+            var withoutSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: unset));
+            await using var first = await GuardServer.StartAsync(settings: Settings(connectionString));
+            var otherSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: other));
+            await using var second = await GuardServer.StartAsync(settings: Settings(connectionString));
+
+            Assert.Contains("Guard:PatientKeySecret is required", withoutSecret.Message, StringComparison.Ordinal);
+            Assert.Contains("patient-key secret is not the one this ledger", otherSecret.Message, StringComparison.Ordinal);
+            Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM ledger_identity"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
     }
 
     [Fact]

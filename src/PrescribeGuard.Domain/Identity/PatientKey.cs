@@ -25,7 +25,11 @@ public sealed class PatientKeyDeriver
         }
 
         _secret = (byte[])secret.Clone();
+        Verifier = Convert.ToHexStringLower(HMACSHA256.HashData(_secret, "PrescribeGuard patient-key verifier v1"u8));
     }
+
+    /// <summary>Tells secrets apart without revealing them: two derivers key patients alike only if their verifiers are equal.</summary>
+    public string Verifier { get; }
 
     public PatientKey Derive(string familyName, string givenName, DateOnly birthDate)
     {

@@ -138,6 +138,17 @@ internal static class LedgerSchema
         DROP INDEX ix_decisions_pending;
         """;
 
+    /// <summary>
+    /// What the ledger's patients were keyed with: a verifier of the patient-key secret (an HMAC of a
+    /// fixed text under it, which reveals nothing of the secret). An instance with another secret
+    /// would find none of the patients on record and must not start (see GuardStartup).
+    /// </summary>
+    private const string Version5 = """
+        CREATE TABLE ledger_identity (
+            name TEXT NOT NULL PRIMARY KEY,
+            value TEXT NOT NULL);
+        """;
+
     /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until
     /// commit, ending with ';' (empty where the migration's transaction already excludes them).</param>
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain) =>
@@ -152,6 +163,7 @@ internal static class LedgerSchema
         Version2.Replace("{INT}", integer, StringComparison.Ordinal),
         Version3.Replace("{INT}", integer, StringComparison.Ordinal).Replace("{LOCK_AUDIT_CHAIN}", lockAuditChain, StringComparison.Ordinal),
         Version4,
+        Version5,
     ];
 
     private static string Expand(string prefix, string nullability) =>

@@ -19,6 +19,8 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
 {
     private static readonly PatientKey SchemaLockKey = new("schema-migration");
 
+    private const string PatientKeyVerifierName = "patient_key_verifier";
+
     private readonly LedgerMetrics _metrics = metrics ?? new LedgerMetrics();
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -54,6 +56,21 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             return version;
         }, cancellationToken);
     }
+
+    public Task<string> ClaimPatientKeyVerifierAsync(string verifier, CancellationToken cancellationToken) =>
+        InWriteTransactionAsync(SchemaLockKey, async (connection, transaction) =>
+        {
+            await connection.Command(
+                    transaction,
+                    "INSERT INTO ledger_identity (name, value) VALUES (@name, @value) ON CONFLICT (name) DO NOTHING")
+                .With("@name", PatientKeyVerifierName)
+                .With("@value", verifier)
+                .ExecuteNonQueryAsync(cancellationToken);
+            var held = await connection.Command(transaction, "SELECT value FROM ledger_identity WHERE name = @name")
+                .With("@name", PatientKeyVerifierName)
+                .ExecuteScalarAsync(cancellationToken);
+            return (string)held!;
+        }, cancellationToken);
 
     // Reads nothing of the ledger, so it need not wait for anything to be durable.
     public Task PingAsync(CancellationToken cancellationToken) =>

@@ -1,19 +1,23 @@
 using Microsoft.Extensions.Options;
+using PrescribeGuard.Domain.Identity;
 using PrescribeGuard.Ledger;
 using PrescribeGuard.Server.Configuration;
+using PrescribeGuard.Server.Identity;
 using PrescribeGuard.Server.Mapping;
 using PrescribeGuard.Server.Policy;
 
 namespace PrescribeGuard.Server.Hosting;
 
 /// <summary>
-/// Runs before the server accepts calls: loads the policy and the patients' time zones, and migrates
-/// the ledger. Any failing stops start-up with the reason, rather than serving without rules,
-/// calendars or storage.
+/// Runs before the server accepts calls: loads the policy, the patients' time zones and the
+/// patient-key secret, migrates the ledger and makes sure its patients were keyed with that secret.
+/// Any failing stops start-up with the reason, rather than serving without rules, calendars or
+/// storage, or answering every check as if its patient had no history.
 /// </summary>
 public sealed class GuardStartup(
     IGuardLedger ledger,
     PolicyProvider policies,
+    PatientKeyDeriver keys,
     IOptions<GuardOptions> options,
     IHostEnvironment environment,
     ILogger<GuardStartup> logger) : IHostedService
@@ -26,6 +30,12 @@ public sealed class GuardStartup(
         logger.LogInformation("time zones of {JurisdictionCount} jurisdictions loaded", PatientTimeZones.Count);
         await ledger.MigrateAsync(cancellationToken);
         logger.LogInformation("ledger migrated");
+        if (await ledger.ClaimPatientKeyVerifierAsync(keys.Verifier, cancellationToken) != keys.Verifier)
+        {
+            throw new InvalidOperationException(
+                "the patient-key secret is not the one this ledger's patients were keyed with: configure that secret " +
+                "(Guard:PatientKeySecret, or the data folder's " + PatientKeySecret.FileName + "); with another one no patient's history would be found");
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -42,6 +42,10 @@ public static class LedgerRegistration
         return services;
     }
 
+    /// <summary>True when the ledger is the shared PostgreSQL store.</summary>
+    public static bool UsesPostgres(IConfiguration configuration) =>
+        ChooseProvider(configuration[$"{LedgerOptions.Section}:{nameof(LedgerOptions.Provider)}"], configuration.GetConnectionString(ConnectionStringName)) == "postgres";
+
     /// <summary>The explicit provider, lower-cased; without one, postgres if a connection string is given, else sqlite.</summary>
     public static string ChooseProvider(string? configuredProvider, string? connectionString) =>
         !string.IsNullOrWhiteSpace(configuredProvider) ? configuredProvider.Trim().ToLowerInvariant()

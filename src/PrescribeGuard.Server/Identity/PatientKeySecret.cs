@@ -5,17 +5,25 @@ namespace PrescribeGuard.Server.Identity;
 
 /// <summary>
 /// Finds the secret that keys patient hashes: configuration first, else a file beside the embedded
-/// ledger, generated on first start so that matching survives restarts.
+/// ledger, generated on first start so that matching survives restarts. A shared ledger needs it
+/// configured: instances generating their own would key the same person differently and miss each
+/// other's prescriptions.
 /// </summary>
 public static class PatientKeySecret
 {
     public const string FileName = "patient-key.secret";
 
-    public static byte[] Resolve(GuardOptions options)
+    public static byte[] Resolve(GuardOptions options, bool sharedLedger)
     {
         if (!string.IsNullOrWhiteSpace(options.PatientKeySecret))
         {
             return Decode(options.PatientKeySecret, "Guard:PatientKeySecret");
+        }
+
+        if (sharedLedger)
+        {
+            throw new InvalidOperationException(
+                "Guard:PatientKeySecret is required with a PostgreSQL ledger: every instance sharing it must key patients with the same secret");
         }
 
         Directory.CreateDirectory(options.DataDirectory);

@@ -20,6 +20,9 @@ public sealed class InstrumentedLedger(IGuardLedger inner, GuardMetrics metrics,
     public Task MigrateAsync(CancellationToken cancellationToken) =>
         MeasureAsync("migrate", () => inner.MigrateAsync(cancellationToken));
 
+    public Task<string> ClaimPatientKeyVerifierAsync(string verifier, CancellationToken cancellationToken) =>
+        MeasureAsync("claim_patient_key_verifier", () => inner.ClaimPatientKeyVerifierAsync(verifier, cancellationToken));
+
     public Task PingAsync(CancellationToken cancellationToken) =>
         MeasureAsync("ping", () => inner.PingAsync(cancellationToken));
 

@@ -75,7 +75,17 @@ public sealed class GuardServer : IAsyncDisposable
             builder.Services.AddSingleton<TimeProvider>(time);
             configure?.Invoke(builder);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // A guard that refuses to start must not keep its ledger open for the next one.
+            await app.DisposeAsync();
+            throw;
+        }
+
         // The server records which bound address is the metrics endpoint; the other one is gRPC.
         var metricsAddress = app.Services.GetRequiredService<MetricsEndpoint>().Address
             ?? throw new InvalidOperationException("the metrics endpoint was not bound");
