@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Reflection.V1Alpha;
 using PrescribeGuard.Server.Tests.Support;
@@ -61,8 +62,16 @@ public sealed class ConcurrencyAndRestartTests
     {
         await using var server = await GuardServer.StartAsync();
 
-        var health = await new Grpc.Health.V1.Health.HealthClient(server.Channel).CheckAsync(new HealthCheckRequest());
+        var client = new Grpc.Health.V1.Health.HealthClient(server.Channel);
+        var health = await client.CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        foreach (var check in new[] { "ledger", "policy" })
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await client.CheckAsync(new HealthCheckRequest { Service = check })).Status);
+        }
+
+        // Redis is not configured: no such service.
+        await StatusAssert.FailsWith(StatusCode.NotFound, () => client.CheckAsync(new HealthCheckRequest { Service = "redis-cache" }).ResponseAsync);
 
         var reflection = new ServerReflection.ServerReflectionClient(server.Channel).ServerReflectionInfo();
         await reflection.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = string.Empty });

@@ -19,6 +19,10 @@ public static class GuardServices
 {
     public const int MaxMessageBytes = 256 * 1024;
 
+    public const string LedgerCheck = "ledger";
+    public const string PolicyCheck = "policy";
+    public const string RedisCacheCheck = "redis-cache";
+
     public static IServiceCollection AddPrescribeGuard(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<GuardOptions>(configuration.GetSection(GuardOptions.Section));
@@ -27,7 +31,7 @@ public static class GuardServices
         services.AddSingleton<PrescriptionEvaluator>();
         services.AddSingleton<PolicyProvider>();
         services.AddSingleton(provider => new PatientKeyDeriver(
-            PatientKeySecret.Resolve(provider.GetRequiredService<IOptions<GuardOptions>>().Value)));
+            PatientKeySecret.Resolve(provider.GetRequiredService<IOptions<GuardOptions>>().Value, LedgerRegistration.UsesPostgres(configuration))));
         services.AddHistoryCache(configuration);
         services.AddGuardLedger(configuration);
         services.AddGuardObservability(configuration);
@@ -45,16 +49,28 @@ public static class GuardServices
             options.EnableDetailedErrors = false;
         });
         services.AddGrpcReflection();
+        // Each check is also a gRPC health service of its own name (the overall service "" holds them
+        // all), so a probe can ask about the ledger alone.
+        var redis = CacheRegistration.UsesRedis(configuration);
+        string[] checks = redis ? [LedgerCheck, PolicyCheck, RedisCacheCheck] : [LedgerCheck, PolicyCheck];
         var health = services.AddGrpcHealthChecks()
-            .AddCheck<LedgerHealthCheck>("ledger", tags: [ObservabilityRegistration.ReadyTag])
-            .AddCheck<PolicyHealthCheck>("policy", tags: [ObservabilityRegistration.ReadyTag]);
-        if (CacheRegistration.UsesRedis(configuration))
+            .AddCheck<LedgerHealthCheck>(LedgerCheck, tags: [ObservabilityRegistration.ReadyTag])
+            .AddCheck<PolicyHealthCheck>(PolicyCheck, tags: [ObservabilityRegistration.ReadyTag]);
+        if (redis)
         {
-            health.AddCheck<RedisCacheHealthCheck>("redis-cache", failureStatus: HealthStatus.Degraded);
+            health.AddCheck<RedisCacheHealthCheck>(RedisCacheCheck, failureStatus: HealthStatus.Degraded);
         }
 
-        services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(options => options.UseHealthChecksCache =
-            configuration.GetValue<bool>($"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.HealthFromPublishedResults)}"));
+        services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(options =>
+        {
+            options.UseHealthChecksCache =
+                configuration.GetValue<bool>($"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.HealthFromPublishedResults)}");
+            options.Services.Map(string.Empty, _ => true);
+            foreach (var check in checks)
+            {
+                options.Services.Map(check, result => result.Name == check);
+            }
+        });
 
         return services;
     }
