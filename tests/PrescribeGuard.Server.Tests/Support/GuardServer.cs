@@ -81,8 +81,13 @@ public sealed class GuardServer : IAsyncDisposable
         }
         catch
         {
-            // A guard that refuses to start must not keep its ledger open for the next one.
+            // A guard that refuses to start must not keep its ledger open for the next one, nor leave its folder.
             await app.DisposeAsync();
+            if (owns)
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+
             throw;
         }
 
