@@ -66,15 +66,10 @@ public sealed class CheckFlowTests : IAsyncLifetime
         var check = await HomeTrochesByVideoAsync(client);
         check.DryRun = true;
         var observed = Requests.SupervisedDose(check.Patient, "enc-benzo", Now.AddDays(-2));
-        observed.Medication = new Medication
-        {
-            DrugClass = DrugClass.Benzodiazepine,
-            Route = Route.Oral,
-            Setting = Setting.ClinicAdministered,
-            DoseMg = 2,
-            TotalMg = 2,
-            DaysSupply = 1,
-        };
+        observed.Medication = Requests.ClinicInfusion();
+        observed.Medication.DrugClass = DrugClass.Benzodiazepine;
+        observed.Medication.Route = Route.Oral;
+        observed.Medication.DoseMg = observed.Medication.TotalMg = 2;
 
         var recorded = await client.RecordEncounterAsync(observed);
         var decision = await client.CheckPrescriptionAsync(check);
@@ -174,10 +169,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
     [Fact]
     public async Task Recorded_prescription_keeps_the_patient_active_after_the_reservation_is_confirmed()
     {
-        var check = Requests.CleanCheck(Now);
-        check.Medication.DaysSupply = 7;
-        var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
-        await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-1", Now));
+        await RecordedOnPlatformAAsync(daysSupply: 7);
         _server.Time.Advance(TimeSpan.FromHours(1));
 
         var second = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
@@ -187,6 +179,16 @@ public sealed class CheckFlowTests : IAsyncLifetime
         var sameCaller = Requests.CleanCheck(Now, "a-2");
         var own = await _server.Client("platform-a").CheckPrescriptionAsync(sameCaller);
         Assert.Contains("rx-1", Assert.Single(own.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE").EvidenceIds);
+    }
+
+    /// <summary>A clean clinic check by platform-a for the given supply, recorded as its prescription rx-1.</summary>
+    private async Task<CheckPrescriptionRequest> RecordedOnPlatformAAsync(int daysSupply)
+    {
+        var check = Requests.CleanCheck(Now);
+        check.Medication.DaysSupply = daysSupply;
+        var decision = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, decision, "rx-1", Now));
+        return check;
     }
 
     [Fact]
@@ -372,10 +374,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
     public async Task A_fill_dated_before_its_prescription_cannot_end_it_for_other_platforms()
     {
         // Filled "40 days ago" for 30 days, today's prescription would have run out 10 days ago.
-        var check = Requests.CleanCheck(Now);
-        check.Medication.DaysSupply = 30;
-        var decision = await _server.Client("platform-a").CheckPrescriptionAsync(check);
-        await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, decision, "rx-1", Now));
+        var check = await RecordedOnPlatformAAsync(daysSupply: 30);
         var backdated = Requests.Dispense(check.Patient, "rx-1", "fill-0", Now.AddDays(-40), 35, 30);
 
         var reason = await StatusAssert.Reason(StatusCode.FailedPrecondition, () => _server.Client("platform-a").RecordDispenseAsync(backdated).ResponseAsync);

@@ -179,28 +179,20 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
     public async Task Instances_sharing_the_ledger_must_share_one_configured_secret()
     {
         // Secrets generated per instance (each in its own data folder) would key one person twice.
-        var server = await PostgresServer.StartNewAsync();
-        try
-        {
-            var connectionString = await server.CreateDatabaseAsync();
-            var unset = Settings(connectionString);
-            unset.Remove("Guard:PatientKeySecret");
-            var other = Settings(connectionString);
-            other["Guard:PatientKeySecret"] = Convert.ToBase64String(Enumerable.Range(100, 32).Select(i => (byte)i).ToArray());
+        var connectionString = await postgres.CreateDatabaseAsync();
+        var unset = Settings(connectionString);
+        unset.Remove("Guard:PatientKeySecret");
+        var other = Settings(connectionString);
+        other["Guard:PatientKeySecret"] = Convert.ToBase64String(Enumerable.Range(100, 32).Select(i => (byte)i).ToArray());
 
-            var withoutSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: unset));
-            await using var first = await GuardServer.StartAsync(settings: Settings(connectionString));
-            var otherSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: other));
-            await using var second = await GuardServer.StartAsync(settings: Settings(connectionString));
+        var withoutSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: unset));
+        await using var first = await GuardServer.StartAsync(settings: Settings(connectionString));
+        var otherSecret = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: other));
+        await using var second = await GuardServer.StartAsync(settings: Settings(connectionString));
 
-            Assert.Contains("Guard:PatientKeySecret is required", withoutSecret.Message, StringComparison.Ordinal);
-            Assert.Contains("patient-key secret is not the one this ledger", otherSecret.Message, StringComparison.Ordinal);
-            Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM ledger_identity"));
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
+        Assert.Contains("Guard:PatientKeySecret is required", withoutSecret.Message, StringComparison.Ordinal);
+        Assert.Contains("patient-key secret is not the one this ledger", otherSecret.Message, StringComparison.Ordinal);
+        Assert.Equal(1L, await ScalarAsync(connectionString, "SELECT COUNT(*) FROM ledger_identity"));
     }
 
     [Fact]
