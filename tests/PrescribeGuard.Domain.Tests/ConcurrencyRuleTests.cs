@@ -30,6 +30,19 @@ public sealed class DuplicateActiveKetamineRuleTests
         Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Critical);
     }
 
+    [Fact]
+    public void An_early_short_refill_does_not_end_the_supply_an_earlier_fill_left()
+    {
+        // Another platform filled 30 days 20 days ago and 7 more 15 days ago: supply on hand until day +17.
+        var history = new HistoryBuilder()
+            .Prescription("rx-9", Fixed.Now.AddDays(-20), Meds.HomeSublingual with { DaysSupply = 30, RefillsAuthorized = 1 }, platform: Fixed.Other, npi: Fixed.OtherNpi)
+            .Dispense("d-0", "rx-9", Fixed.Now.AddDays(-20), daysSupply: 30, platform: Fixed.Other)
+            .Dispense("d-1", "rx-9", Fixed.Now.AddDays(-15), totalMg: 600, fillNumber: 1, daysSupply: 7, platform: Fixed.Other);
+
+        var finding = Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Critical);
+        Assert.Contains($"supply lasts until {Fixed.Now.AddDays(17):yyyy-MM-dd}", finding.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(DrugClass.Esketamine, true)]
     [InlineData(DrugClass.Opioid, false)]
@@ -67,8 +80,10 @@ public sealed class DuplicateActiveKetamineRuleTests
     [Theory]
     [InlineData(Fixed.Caller, -5, 15, true)] // pending
     [InlineData(Fixed.Other, -5, 15, true)]
-    [InlineData(Fixed.Caller, -20, 15, false)] // expired five minutes ago
-    [InlineData(Fixed.Caller, -15, 15, false)] // expires exactly now
+    [InlineData(Fixed.Caller, -21, 15, false)] // expired six minutes ago
+    [InlineData(Fixed.Caller, -20, 15, false)] // expired exactly the clock tolerance ago
+    [InlineData(Fixed.Caller, -19, 15, true)] // expired four minutes ago: an instance whose clock runs behind may still confirm it
+    [InlineData(Fixed.Caller, -15, 15, true)] // expires exactly now
     [InlineData(Fixed.Caller, 5, 15, true)] // made by an instance whose clock runs 5 minutes ahead (ClockSkew.Tolerance)
     [InlineData(Fixed.Caller, 6, 15, false)] // not created yet at the evaluation time, beyond any clock skew
     public void Counts_pending_reservations(string platform, int createdMinutesFromNow, int ttlMinutes, bool fires)
@@ -112,6 +127,18 @@ public sealed class ConcurrentCnsDepressantRuleTests
         {
             Assert.Contains(drugClass.ToString(), finding!.Detail, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void An_early_short_refill_keeps_the_supply_an_earlier_fill_left()
+    {
+        // 30 days of an opioid filled 20 days ago and 5 more 15 days ago: supply on hand until day +15.
+        var history = new HistoryBuilder()
+            .Prescription("rx-o", Fixed.Now.AddDays(-20), Meds.Other(DrugClass.Opioid) with { RefillsAuthorized = 1 }, platform: Fixed.Other, npi: Fixed.OtherNpi)
+            .Dispense("d-0", "rx-o", Fixed.Now.AddDays(-20), totalMg: 300, daysSupply: 30, platform: Fixed.Other)
+            .Dispense("d-1", "rx-o", Fixed.Now.AddDays(-15), totalMg: 50, fillNumber: 1, daysSupply: 5, platform: Fixed.Other);
+
+        Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Warning);
     }
 
     [Fact]

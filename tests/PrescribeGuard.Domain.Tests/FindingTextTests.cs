@@ -30,9 +30,9 @@ public sealed class FindingTextTests
         AUDIO_ONLY_ENCOUNTER|Warning|
         Prescribing encounter was audio-only
         Audio-only telemedicine qualifies only for a mental health condition when the patient cannot use video; the prescriber should attest to that.
-        TELEMEDICINE_SUPPLY_LIMIT|Warning|
+        TELEMEDICINE_SUPPLY_LIMIT|Warning|rx-1
         60-day supply by telemedicine before any in-person evaluation
-        With no in-person evaluation on record, a telemedicine prescription should cover at most 30 days; this one covers 60.
+        With no in-person evaluation on record, a prescriber's telemedicine prescriptions should cover at most 30 days in all, refills included; the refilled prescription covers 60.
         PRESCRIBER_NOT_AUTHORIZED_IN_STATE|Critical|
         Prescriber is not authorized in the state where the patient is located
         The patient is located in CA; the prescriber reports a licence and registration for NJ, NY.

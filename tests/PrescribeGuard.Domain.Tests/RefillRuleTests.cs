@@ -136,6 +136,26 @@ public sealed class RefillLimitExceededRuleTests
         }
     }
 
+    [Theory]
+    [InlineData(4, false)] // refill 4 on record: this is the fifth
+    [InlineData(5, true)] // refill 5 on record though no platform reported 1-4: this would be the sixth
+    public void Counts_the_refill_number_the_pharmacy_reported(int lastRefillNumber, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-150), Meds.HomeSublingual with { TotalMg = 300, RefillsAuthorized = 5 })
+            .Dispense("d-0", "rx-1", Fixed.Now.AddDays(-150), totalMg: 300, fillNumber: 0)
+            .Dispense("d-last", "rx-1", Fixed.Now.AddDays(-28), totalMg: 300, fillNumber: lastRefillNumber);
+        var check = Refill with { Medication = Meds.HomeSublingual with { TotalMg = 300 } };
+
+        var finding = Guard.Find(Code, check, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Critical, "rx-1", "d-0", "d-last");
+        if (fires)
+        {
+            Assert.Contains("refill 6", finding!.Detail, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Tolerates_rounding_noise_in_the_quantity_sum()
     {
@@ -185,7 +205,7 @@ public sealed class RefillTooEarlyRuleTests
     }
 
     [Fact]
-    public void Judges_by_the_latest_fill_only()
+    public void An_earlier_fill_that_ran_out_before_the_latest_adds_nothing()
     {
         var history = Target()
             .Dispense("d-old", "rx-1", Fixed.Now.AddDays(-50))
@@ -193,6 +213,61 @@ public sealed class RefillTooEarlyRuleTests
 
         var finding = Expect.Fired(Guard.Find(Code, Refill, history), Code, Severity.Warning, "rx-1", "d-new");
         Assert.Contains("8 days", finding.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the history's order does not matter
+    public void Counts_what_an_earlier_fill_left_when_the_next_came_early(bool newestFirst)
+    {
+        // 30 days filled 20 days ago, then 7 more 15 days ago: the patient holds supply until day +17,
+        // not until the 7-day fill's own end (8 days ago).
+        var history = newestFirst
+            ? Target().Dispense("d-2", "rx-1", Fixed.Now.AddDays(-15), fillNumber: 1, daysSupply: 7).Dispense("d-1", "rx-1", Fixed.Now.AddDays(-20), daysSupply: 30)
+            : Target().Dispense("d-1", "rx-1", Fixed.Now.AddDays(-20), daysSupply: 30).Dispense("d-2", "rx-1", Fixed.Now.AddDays(-15), fillNumber: 1, daysSupply: 7);
+
+        var finding = Expect.Fired(Guard.Find(Code, Refill, history), Code, Severity.Warning, "rx-1", "d-2");
+        Assert.Contains("17 days before", finding.Summary, StringComparison.Ordinal);
+        Assert.Contains("with what earlier fills left, lasts 32 days from it", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Counts_a_fill_dispensed_in_two_partials_as_one_supply()
+    {
+        // The pharmacy had 7 days on day -20 and the other 21 on day -18 (21 CFR 1306.23): 28 days from
+        // day -20 run out on day +8, so a refill today is 8 days early, not 3.
+        var history = Target()
+            .Dispense("d-0a", "rx-1", Fixed.Now.AddDays(-20), totalMg: 600, daysSupply: 7)
+            .Dispense("d-0b", "rx-1", Fixed.Now.AddDays(-18), totalMg: 1800, daysSupply: 21);
+
+        var finding = Expect.Fired(Guard.Find(Code, Refill, history), Code, Severity.Warning, "rx-1", "d-0b");
+        Assert.Contains("8 days before", finding.Summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Same_day_partials_give_one_answer_whatever_their_order(bool longFirst)
+    {
+        // Fill dates without a time of day: both partials on one instant, 28 days in all from day -10.
+        var day = Fixed.Now.AddDays(-10);
+        var history = longFirst
+            ? Target().Dispense("d-0b", "rx-1", day, totalMg: 1800, daysSupply: 21).Dispense("d-0a", "rx-1", day, totalMg: 600, daysSupply: 7)
+            : Target().Dispense("d-0a", "rx-1", day, totalMg: 600, daysSupply: 7).Dispense("d-0b", "rx-1", day, totalMg: 1800, daysSupply: 21);
+
+        var finding = Expect.Fired(Guard.Find(Code, Refill, history), Code, Severity.Warning, "rx-1", "d-0b");
+        Assert.Contains("18 days before", finding.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gap_between_fills_is_not_carried()
+    {
+        // 28 days filled 40 days ago ran out 12 days ago; the 14-day fill 10 days ago started afresh.
+        var history = Target()
+            .Dispense("d-1", "rx-1", Fixed.Now.AddDays(-40))
+            .Dispense("d-2", "rx-1", Fixed.Now.AddDays(-10), fillNumber: 1, daysSupply: 14);
+
+        Assert.Null(Guard.Find(Code, Refill, history));
     }
 
     [Fact]

@@ -156,6 +156,60 @@ public sealed class TelemedicineSupplyLimitRuleTests
 
         Expect.Hit(Guard.Find(Code, check, history), Code, fires, Severity.Warning);
     }
+
+    [Theory]
+    [InlineData(28, 2, true)] // 84 days authorised
+    [InlineData(10, 2, false)] // 30 days in all
+    [InlineData(11, 2, true)]
+    public void Counts_the_refills_a_prescription_authorises(int daysSupply, int refills, bool fires)
+    {
+        var check = new CheckBuilder { Medication = Meds.HomeSublingual with { DaysSupply = daysSupply, RefillsAuthorized = refills } };
+
+        var finding = Guard.Find(Code, check);
+
+        Expect.Hit(finding, Code, fires, Severity.Warning);
+        if (fires)
+        {
+            Assert.StartsWith($"{daysSupply * (1 + refills)}-day supply", finding!.Summary, StringComparison.Ordinal);
+            Assert.EndsWith($"this one covers {daysSupply} with {refills} refill(s): {daysSupply * (1 + refills)}.", finding.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(Fixed.PrescriberNpi, true)] // 20 days earlier and 14 now, by one prescriber: 34
+    [InlineData(Fixed.OtherNpi, false)] // another prescriber's prescription is not this one's telemedicine supply
+    public void Adds_the_prescribers_earlier_ketamine_prescriptions(string earlierNpi, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-40), Meds.HomeSublingual with { DaysSupply = 20 }, npi: earlierNpi);
+        var check = new CheckBuilder { Medication = Meds.HomeSublingual with { DaysSupply = 14 } };
+
+        var finding = Guard.Find(Code, check, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Warning, fires ? ["rx-1"] : []);
+        if (fires)
+        {
+            Assert.EndsWith("this one covers 14, and the prescriber's other ketamine prescriptions on record 20.", finding!.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData(2, true)] // the refilled prescription authorised 84 days
+    [InlineData(0, false)] // 28 days: the refill adds none of its own
+    public void A_refill_is_judged_by_what_its_prescription_authorised(int refills, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-25), Meds.HomeSublingual with { RefillsAuthorized = refills })
+            .Dispense("d-0", "rx-1", Fixed.Now.AddDays(-25));
+
+        var finding = Guard.Find(Code, new CheckBuilder { RefillOf = "rx-1" }, history);
+
+        Expect.Hit(finding, Code, fires, Severity.Warning, fires ? ["rx-1"] : []);
+        if (fires)
+        {
+            Assert.EndsWith("the refilled prescription covers 84.", finding!.Detail, StringComparison.Ordinal);
+        }
+    }
 }
 
 public sealed class PrescriberNotAuthorizedInStateRuleTests

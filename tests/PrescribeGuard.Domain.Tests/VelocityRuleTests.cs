@@ -102,6 +102,34 @@ public sealed class CumulativeDoseRuleTests
     }
 
     [Theory]
+    [InlineData(600, true)] // 600 of another platform's 2400 mg dispensed: the other 1800 can still be, 4800 in all
+    [InlineData(2400, true)]
+    public void Counts_a_partly_filled_prescription_of_the_window_as_prescribed(double dispensedMg, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-9", Fixed.Now.AddDays(-12), platform: Fixed.Other, npi: Fixed.OtherNpi)
+            .Dispense("d-9", "rx-9", Fixed.Now.AddDays(-12), totalMg: dispensedMg, daysSupply: 7, platform: Fixed.Other);
+
+        var finding = Guard.Find(Code, new CheckBuilder(), history);
+
+        Expect.Hit(finding, Code, fires, Severity.Critical);
+        Assert.Contains("totals 4800 mg", finding!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Counts_what_was_dispensed_when_it_is_more_than_prescribed()
+    {
+        // A fill and its refill inside the window: 2 x 2400 mg dispensed of a 2400 mg prescription.
+        var history = new HistoryBuilder()
+            .Prescription("rx-9", Fixed.Now.AddDays(-29), Meds.HomeSublingual with { RefillsAuthorized = 1 }, platform: Fixed.Other, npi: Fixed.OtherNpi)
+            .Dispense("d-0", "rx-9", Fixed.Now.AddDays(-29), platform: Fixed.Other)
+            .Dispense("d-1", "rx-9", Fixed.Now.AddDays(-2), fillNumber: 1, platform: Fixed.Other);
+
+        var finding = Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Critical);
+        Assert.Contains("totals 7200 mg", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(10, true)] // issued in the window, not yet filled: its 1300 mg count
     [InlineData(31, false)]
     public void Counts_unfilled_prescriptions_issued_in_the_window(int issuedDaysAgo, bool fires)
@@ -185,6 +213,6 @@ public sealed class CumulativeDoseRuleTests
             .Dispense("d-theirs", "rx-theirs", Fixed.Now.AddDays(-20), totalMg: 700, platform: Fixed.Other);
 
         var finding = Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Critical, "rx-own", "d-own");
-        Assert.Contains("totals 3700 mg", finding.Detail, StringComparison.Ordinal);
+        Assert.Contains("totals 5400 mg", finding.Detail, StringComparison.Ordinal);
     }
 }

@@ -116,6 +116,33 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fill_dispensed_in_two_partials_is_one_supply_for_the_early_refill()
+    {
+        var client = _server.Client();
+        var check = await HomeTrochesByVideoAsync(client);
+        await client.RecordEncounterAsync(Requests.SupervisedDose(check.Patient, "enc-1", Now.AddDays(-2)));
+        var first = await client.CheckPrescriptionAsync(check);
+        await client.RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-1", Now));
+
+        // The pharmacy had 7 days' worth; the other 23 came two days later (21 CFR 1306.23): one 30-day fill.
+        await client.RecordDispenseAsync(Requests.Dispense(check.Patient, "rx-1", "fill-0a", Now, 280, 7, fillNumber: 0));
+        _server.Time.Advance(TimeSpan.FromDays(2));
+        await client.RecordDispenseAsync(Requests.Dispense(check.Patient, "rx-1", "fill-0b", Now, 920, 23, fillNumber: 0));
+
+        // Day 20 of the 30: ten days before the supply runs out, where the second partial alone ran out in three.
+        _server.Time.Advance(TimeSpan.FromDays(18));
+        var refill = check.Clone();
+        refill.RequestId = "req-refill-1";
+        refill.RefillOfPrescriptionId = "rx-1";
+        var early = await client.CheckPrescriptionAsync(refill);
+
+        Assert.True(early.Outcome == Outcome.Review, early.ToString());
+        var finding = Assert.Single(early.Findings, f => f.Code == "REFILL_TOO_EARLY");
+        Assert.StartsWith("Refill requested 10 days before", finding.Summary, StringComparison.Ordinal);
+        Assert.Equal(["rx-1", "fill-0b"], finding.EvidenceIds);
+    }
+
+    [Fact]
     public async Task Second_platform_is_denied_while_the_first_holds_a_reservation()
     {
         var first = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
@@ -148,7 +175,7 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Expired_reservation_frees_the_patient_and_cannot_be_confirmed()
+    public async Task Expired_reservation_cannot_be_confirmed_and_frees_the_patient_after_the_clock_tolerance()
     {
         var check = Requests.CleanCheck(Now);
         var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
@@ -157,13 +184,20 @@ public sealed class CheckFlowTests : IAsyncLifetime
         Assert.Equal(Outcome.Deny, stillHeld.Outcome);
 
         _server.Time.Advance(TimeSpan.FromMinutes(1));
-        var freed = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-2"));
-        Assert.Equal(Outcome.Allow, freed.Outcome);
-
         var reason = await StatusAssert.Reason(
             StatusCode.FailedPrecondition,
             () => _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-late", Now)).ResponseAsync);
         Assert.Equal("RESERVATION_EXPIRED", reason);
+
+        // An instance whose clock runs up to 5 minutes behind could still confirm it: checks wait that long.
+        _server.Time.Advance(TimeSpan.FromMinutes(4));
+        var withinTolerance = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-2"));
+        Assert.Equal(Outcome.Deny, withinTolerance.Outcome);
+        Assert.Contains(withinTolerance.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+
+        _server.Time.Advance(TimeSpan.FromMinutes(1));
+        var freed = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-3"));
+        Assert.Equal(Outcome.Allow, freed.Outcome);
     }
 
     [Fact]

@@ -72,6 +72,30 @@ public sealed class PostgresInstancesTests(PostgresServer postgres) : IClassFixt
     }
 
     [Fact]
+    public async Task An_instance_whose_clock_runs_ahead_waits_until_the_slower_one_can_no_longer_confirm()
+    {
+        var (slow, fast) = await StartTwoInstancesAsync(await postgres.CreateDatabaseAsync());
+        await using var first = slow;
+        await using var second = fast;
+        var start = slow.Time.GetUtcNow();
+        fast.Time.SetUtcNow(start + TimeSpan.FromMinutes(4)); // within the 5-minute tolerance
+        var checkB = Requests.CleanCheck(start, "req-b");
+        var decisionB = await slow.Client("platform-b").CheckPrescriptionAsync(checkB);
+        Assert.Equal(Outcome.Allow, decisionB.Outcome);
+
+        // Twelve minutes on: the slow instance reads 12 (three left on the reservation), the fast one 16.
+        slow.Time.Advance(TimeSpan.FromMinutes(12));
+        fast.Time.Advance(TimeSpan.FromMinutes(12));
+        var decisionA = await fast.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(fast.Time.GetUtcNow(), "req-a"));
+        var confirmedB = await slow.Client("platform-b").RecordPrescriptionAsync(Requests.RecordFor(checkB, decisionB, "rx-b", slow.Time.GetUtcNow()));
+
+        Assert.True(confirmedB.Created);
+        Assert.Equal(Outcome.Deny, decisionA.Outcome);
+        Assert.Null(decisionA.ReservationExpiresAt);
+        Assert.Contains(decisionA.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
+    }
+
+    [Fact]
     public async Task A_stopped_ledger_makes_checks_unavailable_and_they_succeed_again_when_it_returns()
     {
         var server = await PostgresServer.StartNewAsync();

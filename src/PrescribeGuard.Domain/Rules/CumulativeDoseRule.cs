@@ -42,6 +42,7 @@ public sealed class CumulativeDoseRule : IRule
             }
 
             var filled = false;
+            var dispensedMg = 0.0;
             foreach (var dispense in context.Dispenses)
             {
                 if (dispense.DispensedAt >= since && RuleContext.IsOf(dispense, prescription))
@@ -52,17 +53,25 @@ public sealed class CumulativeDoseRule : IRule
                         filled = true;
                     }
 
-                    totalMg += dispense.TotalMg;
+                    dispensedMg += dispense.TotalMg;
                     evidence.Add(RuleContext.Evidence(dispense));
                 }
             }
 
-            if (!filled && prescription.IssuedAt >= since && !context.IsRefillTarget(prescription))
+            // A prescription issued in the window counts at least as prescribed: what a pharmacy has not
+            // yet dispensed of it (a partial fill, 21 CFR 1306.23, or none) can still be. A refill
+            // target's next fill is this request itself, counted below.
+            if (prescription.IssuedAt >= since && !context.IsRefillTarget(prescription))
             {
-                // An unfilled prescription still counts as intended supply; a refill target's pending
-                // fill is this request itself, counted below.
-                totalMg += prescription.Medication.TotalMg;
-                evidence.Add(RuleContext.Evidence(prescription));
+                totalMg += Math.Max(dispensedMg, prescription.Medication.TotalMg);
+                if (!filled)
+                {
+                    evidence.Add(RuleContext.Evidence(prescription));
+                }
+            }
+            else
+            {
+                totalMg += dispensedMg;
             }
         }
 

@@ -30,6 +30,7 @@ public sealed class RefillLimitExceededRule : IRule
         using var evidence = context.CollectEvidence();
         evidence.Add(RuleContext.Evidence(target));
         var refillsDone = 0;
+        var highestFillNumber = 0;
         var dispensedMg = 0.0;
         var dispenses = context.Dispenses;
         for (var i = 0; i < dispenses.Count; i++)
@@ -46,9 +47,14 @@ public sealed class RefillLimitExceededRule : IRule
                 refillsDone++;
             }
 
+            highestFillNumber = Math.Max(highestFillNumber, dispense.FillNumber);
             dispensedMg += dispense.TotalMg;
             evidence.Add(RuleContext.Evidence(dispense));
         }
+
+        // The pharmacy's refill number says how many refills came before, also those no platform
+        // reported (a transfer, a fill it missed): refill 5 on record makes the next one the sixth.
+        refillsDone = Math.Max(refillsDone, highestFillNumber);
 
         // The prescriber's own authorisation caps the refills below the legal limit.
         var maxRefills = settings.IntParameter(MaxRefills);

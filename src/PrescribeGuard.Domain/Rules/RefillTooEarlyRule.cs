@@ -21,7 +21,7 @@ public sealed class RefillTooEarlyRule : IRule
             return null;
         }
 
-        // A pharmacy may report a fill without its days' supply; the prescription's then stands.
+        // What earlier fills left over counts: a run of early refills must not reset the clock each time.
         var supplyEnd = context.ActiveUntil(target);
         var daysSupply = (supplyEnd - latest.DispensedAt).TotalDays;
         var early = supplyEnd - context.Now;
@@ -32,11 +32,13 @@ public sealed class RefillTooEarlyRule : IRule
         }
 
         return RuleHit.Deferred(
-            new Earliness(early.TotalDays, daysSupply, supplyEnd, maxDaysEarly),
+            new Earliness(early.TotalDays, daysSupply, supplyEnd, maxDaysEarly, context.CarriesSupplyForward(target)),
             static e => string.Create(InvariantCulture, $"Refill requested {e.DaysEarly:0.#} days before the previous supply runs out"),
-            static e => string.Create(InvariantCulture, $"The last fill's {e.DaysSupply:0.##}-day supply lasts until {e.SupplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {e.DaysEarly:0.##} days from now; refills are allowed at most {e.MaxDaysEarly:0.##} days early."),
+            static e => e.CarriedForward
+                ? string.Create(InvariantCulture, $"The last fill's supply, with what earlier fills left, lasts {e.DaysSupply:0.##} days from it, until {e.SupplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {e.DaysEarly:0.##} days from now; refills are allowed at most {e.MaxDaysEarly:0.##} days early.")
+                : string.Create(InvariantCulture, $"The last fill's {e.DaysSupply:0.##}-day supply lasts until {e.SupplyEnd.UtcDateTime:yyyy-MM-dd HH:mm}Z, {e.DaysEarly:0.##} days from now; refills are allowed at most {e.MaxDaysEarly:0.##} days early."),
             context.EvidenceOf(RuleContext.Evidence(target), RuleContext.Evidence(latest)));
     }
 
-    private readonly record struct Earliness(double DaysEarly, double DaysSupply, DateTimeOffset SupplyEnd, double MaxDaysEarly);
+    private readonly record struct Earliness(double DaysEarly, double DaysSupply, DateTimeOffset SupplyEnd, double MaxDaysEarly, bool CarriedForward);
 }

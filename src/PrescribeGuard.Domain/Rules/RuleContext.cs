@@ -15,7 +15,7 @@ namespace PrescribeGuard.Domain.Rules;
 public sealed class RuleContext : IDisposable
 {
     // Rented from the shared pool and given back by Dispose: one slot per prescription, per check.
-    private DispenseEntry?[]? _latestDispenses;
+    private FillSummary[]? _fills;
     private ProviderWindow? _providerWindow;
 
     public RuleContext(PrescriptionCheck check, PatientHistory history, GuardPolicy policy)
@@ -78,31 +78,18 @@ public sealed class RuleContext : IDisposable
         return null;
     }
 
-    public DispenseEntry? LatestDispenseOf(PrescriptionEntry prescription)
-    {
-        var latest = _latestDispenses ??= ComputeLatestDispenses();
-        for (var i = 0; i < Prescriptions.Count; i++)
-        {
-            if (ReferenceEquals(Prescriptions[i], prescription))
-            {
-                return latest[i];
-            }
-        }
-
-        return LatestOf(prescription);
-    }
+    public DispenseEntry? LatestDispenseOf(PrescriptionEntry prescription) => FillsOf(prescription).Latest;
 
     /// <summary>
-    /// A prescription is active until its latest fill (or, unfilled, its issue date) plus the days'
-    /// supply of that fill (or of the prescription).
+    /// A prescription is active until the supply dispensed for it runs out (unfilled: its issue date
+    /// plus its days' supply). Each fill's supply starts when the one before it runs out, or on its own
+    /// date if that is later: an early refill adds to what the patient still holds rather than
+    /// replacing it, as pharmacies count "supply on hand" (and NY PHL §3339(3) the "previous supply").
     /// </summary>
-    public DateTimeOffset ActiveUntil(PrescriptionEntry prescription)
-    {
-        var latest = LatestDispenseOf(prescription);
-        return latest is null
-            ? prescription.IssuedAt.AddDays(prescription.Medication.DaysSupply)
-            : latest.DispensedAt.AddDays(latest.DaysSupply > 0 ? latest.DaysSupply : prescription.Medication.DaysSupply);
-    }
+    public DateTimeOffset ActiveUntil(PrescriptionEntry prescription) => FillsOf(prescription).SuppliedUntil;
+
+    /// <summary>Whether a fill before the latest still supplied the patient when the latest was dispensed.</summary>
+    public bool CarriesSupplyForward(PrescriptionEntry prescription) => FillsOf(prescription).CarriedForward;
 
     public bool IsActive(PrescriptionEntry prescription) => ActiveUntil(prescription) > Now;
 
@@ -205,36 +192,99 @@ public sealed class RuleContext : IDisposable
     /// <summary>Gives the pooled buffer back; the evaluator disposes the context when its rules have run.</summary>
     public void Dispose()
     {
-        if (_latestDispenses is { Length: > 0 } rented)
+        if (_fills is { Length: > 0 } rented)
         {
-            _latestDispenses = null;
-            ArrayPool<DispenseEntry?>.Shared.Return(rented, clearArray: true);
+            _fills = null;
+            ArrayPool<FillSummary>.Shared.Return(rented, clearArray: true);
         }
     }
 
-    private DispenseEntry?[] ComputeLatestDispenses()
+    private FillSummary FillsOf(PrescriptionEntry prescription)
     {
-        // Rented (and possibly longer than needed): only the first Prescriptions.Count slots are read.
-        var latest = Prescriptions.Count == 0 ? [] : ArrayPool<DispenseEntry?>.Shared.Rent(Prescriptions.Count);
+        var fills = _fills ??= ComputeFills();
         for (var i = 0; i < Prescriptions.Count; i++)
         {
-            latest[i] = LatestOf(Prescriptions[i]);
-        }
-
-        return latest;
-    }
-
-    private DispenseEntry? LatestOf(PrescriptionEntry prescription)
-    {
-        DispenseEntry? latest = null;
-        foreach (var dispense in Dispenses)
-        {
-            if (IsOf(dispense, prescription) && (latest is null || dispense.DispensedAt > latest.DispensedAt))
+            if (ReferenceEquals(Prescriptions[i], prescription))
             {
-                latest = dispense;
+                return fills[i];
             }
         }
 
-        return latest;
+        return SummarizeFills(prescription);
     }
+
+    private FillSummary[] ComputeFills()
+    {
+        // Rented (and possibly longer than needed): only the first Prescriptions.Count slots are read.
+        var fills = Prescriptions.Count == 0 ? [] : ArrayPool<FillSummary>.Shared.Rent(Prescriptions.Count);
+        for (var i = 0; i < Prescriptions.Count; i++)
+        {
+            fills[i] = SummarizeFills(Prescriptions[i]);
+        }
+
+        return fills;
+    }
+
+    private FillSummary SummarizeFills(PrescriptionEntry prescription)
+    {
+        DispenseEntry? latest = null;
+        var count = 0;
+        foreach (var dispense in Dispenses)
+        {
+            if (IsOf(dispense, prescription))
+            {
+                count++;
+                latest = latest is null || IsLater(dispense, latest) ? dispense : latest;
+            }
+        }
+
+        if (latest is null)
+        {
+            return new(null, prescription.IssuedAt.AddDays(prescription.Medication.DaysSupply), CarriedForward: false);
+        }
+
+        var latestEnd = latest.DispensedAt.AddDays(DaysSuppliedBy(latest, prescription));
+        if (count == 1)
+        {
+            return new(latest, latestEnd, CarriedForward: false);
+        }
+
+        // Fills in date order run out at R(k) = max(R(k-1), date(k)) + supply(k); unrolled, the last
+        // one's end is the latest, over every fill f, of date(f) plus the supply of all fills from f on.
+        // Computed so, the history's order does not matter and nothing is sorted or allocated.
+        var end = latestEnd;
+        foreach (var from in Dispenses)
+        {
+            if (!IsOf(from, prescription))
+            {
+                continue;
+            }
+
+            var days = 0d;
+            foreach (var dispense in Dispenses)
+            {
+                if (IsOf(dispense, prescription) && dispense.DispensedAt >= from.DispensedAt)
+                {
+                    days += DaysSuppliedBy(dispense, prescription);
+                }
+            }
+
+            var runsOut = from.DispensedAt.AddDays(days);
+            end = runsOut > end ? runsOut : end;
+        }
+
+        return new(latest, end, CarriedForward: end > latestEnd);
+    }
+
+    // Fill dates often carry no time of day (ASAP's are dates): of fills on one instant the last id
+    // is the latest, so which one a finding cites does not follow the order the store listed them in.
+    private static bool IsLater(DispenseEntry dispense, DispenseEntry than) =>
+        dispense.DispensedAt > than.DispensedAt ||
+        (dispense.DispensedAt == than.DispensedAt && string.CompareOrdinal(dispense.DispenseId, than.DispenseId) > 0);
+
+    // A pharmacy may report a fill without its days' supply; the prescription's then stands.
+    private static int DaysSuppliedBy(DispenseEntry dispense, PrescriptionEntry prescription) =>
+        dispense.DaysSupply > 0 ? dispense.DaysSupply : prescription.Medication.DaysSupply;
+
+    private readonly record struct FillSummary(DispenseEntry? Latest, DateTimeOffset SuppliedUntil, bool CarriedForward);
 }
