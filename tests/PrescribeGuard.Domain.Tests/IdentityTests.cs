@@ -16,15 +16,48 @@ public sealed class NameNormalizerTests
     [InlineData("ONeil", "oneil")]
     [InlineData("O’Neil-Smith", "oneilsmith")]
     [InlineData("Müller", "muller")]
+    [InlineData("Łukasiewicz", "lukasiewicz")] // letters NFKD leaves whole: a stroke is not a mark
+    [InlineData("Sørensen", "sorensen")]
+    [InlineData("Yıldız", "yildiz")]
+    [InlineData("İlknur", "ilknur")]
+    [InlineData("Đorđević", "dordevic")]
+    [InlineData("Guðrún", "gudrun")]
+    [InlineData("Strauß", "strauss")]
+    [InlineData("STRAUẞ", "strauss")]
+    [InlineData("Ærøskøbing", "aeroskobing")]
+    [InlineData("Œuvray", "oeuvray")]
+    [InlineData("Þórsdóttir", "thorsdottir")]
+    [InlineData("ΝΙΚΟΣ", "νικοσ")] // a final sigma is a sigma
+    [InlineData("Νίκος", "νικοσ")]
+    [InlineData("Дмитрий", "дмитрии")] // Cyrillic short i: its breve is an accent
+    [InlineData("אֲבִיגַיִל", "אביגיל")] // Hebrew points are written or not
+    [InlineData("أحمد", "احمد")] // Arabic hamza on alef likewise
     public void Folds_the_ways_a_name_is_typed(string typed, string normalized) =>
         Assert.Equal(normalized, NameNormalizer.Normalize(typed));
 
+    [Theory]
+    [InlineData("कमल", "कोमल")] // Kamal and Komal: Devanagari vowel signs are the vowels
+    [InlineData("কমল", "কোমল")] // Bengali
+    [InlineData("สมชาย", "สมชิาย")] // Thai vowel marks
+    [InlineData("かだ", "がだ")] // the voicing mark makes another syllable
+    public void Keeps_the_marks_that_are_a_scripts_vowels_or_syllables(string one, string other) =>
+        Assert.NotEqual(NameNormalizer.Normalize(one), NameNormalizer.Normalize(other));
+
     [Fact]
-    public void Gives_what_the_first_definition_gave_for_every_ascii_and_a_sample_of_other_names()
+    public void Gives_one_form_for_a_precomposed_and_a_decomposed_name_in_any_script()
+    {
+        foreach (var name in new[] { "कोमल", "José", "がだ", "Νίκος", "Đorđe" })
+        {
+            Assert.Equal(NameNormalizer.Normalize(name.Normalize(NormalizationForm.FormC)), NameNormalizer.Normalize(name.Normalize(NormalizationForm.FormD)));
+        }
+    }
+
+    [Fact]
+    public void Gives_what_the_definition_gives_for_every_ascii_and_a_sample_of_other_names()
     {
         var random = new Random(20261124);
         var alphabet = Enumerable.Range(0, 128).Select(c => (char)c)
-            .Concat("éÉüßøÅ’‘ＡｚİıǅﬁⅣ①名前\u0301\u00A0".ToCharArray()).ToArray();
+            .Concat("éÉüßẞøØÅłŁıđĐðþæœς’‘ＡｚİǅﬁⅣ①\u0301\u00A0".ToCharArray()).ToArray();
         var names = Enumerable.Range(0, 5_000)
             .Select(_ => new string([.. Enumerable.Range(0, random.Next(0, 24)).Select(_ => alphabet[random.Next(random.Next(2) == 0 ? 128 : alphabet.Length)])]))
             .Append("emoji \U0001F600 x")
@@ -32,13 +65,17 @@ public sealed class NameNormalizerTests
 
         foreach (var name in names)
         {
-            var first = NormalizeAsFirstDefined(name);
-            Assert.Equal(first, NameNormalizer.Normalize(name));
-            Assert.Equal(first.Length > 0, NameNormalizer.HasLetters(name));
+            var defined = NormalizeAsDefined(name);
+            Assert.Equal(defined, NameNormalizer.Normalize(name));
+            Assert.Equal(defined.Length > 0, NameNormalizer.HasLetters(name));
         }
     }
 
-    private static string NormalizeAsFirstDefined(string name)
+    /// <summary>
+    /// The definition for names in scripts whose marks are accents: NFKD, letters and digits only,
+    /// lower-cased, then the letters NFKD leaves whole spelled as without them.
+    /// </summary>
+    private static string NormalizeAsDefined(string name)
     {
         var builder = new StringBuilder();
         foreach (var rune in name.Normalize(NormalizationForm.FormKD).EnumerateRunes())
@@ -49,7 +86,11 @@ public sealed class NameNormalizerTests
             }
         }
 
-        return builder.ToString();
+        return builder.ToString()
+            .Replace("ß", "ss", StringComparison.Ordinal).Replace("æ", "ae", StringComparison.Ordinal)
+            .Replace("œ", "oe", StringComparison.Ordinal).Replace("þ", "th", StringComparison.Ordinal)
+            .Replace('ø', 'o').Replace('ł', 'l').Replace('đ', 'd').Replace('ð', 'd').Replace('ı', 'i')
+            .Replace('ħ', 'h').Replace('ŧ', 't').Replace('ŋ', 'n').Replace('ς', 'σ');
     }
 
     [Theory]
@@ -83,6 +124,26 @@ public sealed class PatientKeyDeriverTests
     [InlineData("O'Neil", "José", 1)] // born a day later
     public void Different_people_get_different_keys(string family, string given, int birthDaysLater) =>
         Assert.NotEqual(Reference, Deriver.Derive(family, given, BirthDate.AddDays(birthDaysLater)));
+
+    [Theory]
+    [InlineData("Łukasiewicz", "Łukasz", "Lukasiewicz", "Lukasz")]
+    [InlineData("Strauß", "Anna", "STRAUSS", "ANNA")]
+    [InlineData("ΠΑΠΑΔΟΠΟΥΛΟΣ", "ΝΙΚΟΣ", "Παπαδόπουλος", "Νίκος")]
+    public void The_same_person_typed_with_and_without_special_letters_gets_the_same_key(string family, string given, string otherFamily, string otherGiven) =>
+        Assert.Equal(Deriver.Derive(family, given, BirthDate), Deriver.Derive(otherFamily, otherGiven, BirthDate));
+
+    [Fact]
+    public void Twins_whose_names_differ_by_a_vowel_sign_get_different_keys() =>
+        Assert.NotEqual(Deriver.Derive("शर्मा", "कमल", BirthDate), Deriver.Derive("शर्मा", "कोमल", BirthDate));
+
+    [Fact]
+    public void The_verifier_names_the_name_folding_it_keys_with()
+    {
+        var firstFolding = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Secret, "PrescribeGuard patient-key verifier v1"u8));
+
+        Assert.NotEqual(firstFolding, Deriver.Verifier);
+        Assert.Equal(Deriver.Verifier, new PatientKeyDeriver(Secret).Verifier);
+    }
 
     [Fact]
     public void Another_secret_gives_another_key()

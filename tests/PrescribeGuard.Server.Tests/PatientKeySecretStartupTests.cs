@@ -39,6 +39,39 @@ public sealed class PatientKeySecretStartupTests
         }
     }
 
+    [Fact]
+    public async Task A_guard_refuses_to_start_on_a_ledger_keyed_by_an_earlier_name_folding()
+    {
+        var data = Directory.CreateTempSubdirectory("prescribeguard-folding-").FullName;
+        try
+        {
+            var secret = NewSecret();
+            await using (var keyed = await GuardServer.StartAsync(data, WithSecret(secret)))
+            {
+                await keyed.Client().CheckPrescriptionAsync(Requests.CleanCheck(keyed.Time.GetUtcNow()));
+            }
+
+            // What a guard of the first folding (names folded v1) left in the ledger it claimed.
+            var firstFolding = Convert.ToHexStringLower(HMACSHA256.HashData(Convert.FromBase64String(secret), "PrescribeGuard patient-key verifier v1"u8));
+            await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "prescribeguard.db")};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = "UPDATE ledger_identity SET value = $value WHERE name = 'patient_key_verifier'";
+                command.Parameters.AddWithValue("$value", firstFolding);
+                Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            }
+
+            var refused = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(data, WithSecret(secret)));
+
+            Assert.Contains("folded names differently", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("dG9vc2hvcnQ=", "at least 32 bytes")] // "tooshort"
     [InlineData("not base64!", "not base64")]

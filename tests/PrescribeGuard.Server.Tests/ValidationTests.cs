@@ -24,6 +24,8 @@ public sealed class ValidationTests : IAsyncLifetime
         { "request_id too long", "request_id" },
         { "missing patient", "patient" },
         { "missing names", "patient.given_name" },
+        { "given name with a noncharacter", "patient.given_name" },
+        { "family name with a noncharacter", "patient.family_name" },
         { "bad birth date", "patient.birth_date" },
         { "birth date in the future", "patient.birth_date" },
         { "unknown state", "patient.location_state" },
@@ -37,6 +39,8 @@ public sealed class ValidationTests : IAsyncLifetime
         { "unspecified drug class", "medication.drug_class" },
         { "not ketamine", "medication.drug_class" },
         { "negative dose", "medication.dose_mg" },
+        { "dose under a microgram", "medication.dose_mg" },
+        { "total under a microgram", "medication.total_mg" },
         { "NaN total", "medication.total_mg" },
         { "huge days supply", "medication.days_supply" },
         { "unspecified route", "medication.route" },
@@ -150,6 +154,9 @@ public sealed class ValidationTests : IAsyncLifetime
             case "request_id too long": request.RequestId = new string('r', 129); break;
             case "missing patient": request.Patient = null; break;
             case "missing names": request.Patient.GivenName = "  -- "; break;
+            // U+FFFE is valid UTF-8 (EF BF BE) and passes protobuf, but no Unicode normalisation takes it.
+            case "given name with a noncharacter": request.Patient.GivenName = "Jos\u00e9\uFFFE"; break;
+            case "family name with a noncharacter": request.Patient.FamilyName = "Gonz\u00e1lez\uFFFE"; break;
             case "bad birth date": request.Patient.BirthDate = "1985-13-40"; break;
             case "birth date in the future": request.Patient.BirthDate = Now.AddYears(1).ToString("yyyy-MM-dd"); break;
             case "unknown state": request.Patient.LocationState = "ZZ"; break;
@@ -163,6 +170,9 @@ public sealed class ValidationTests : IAsyncLifetime
             case "unspecified drug class": request.Medication.DrugClass = DrugClass.Unspecified; break;
             case "not ketamine": request.Medication.DrugClass = DrugClass.Opioid; break;
             case "negative dose": request.Medication.DoseMg = -1; break;
+            // Accepted, 1e-300 mg made SESSION_FREQUENCY's summary a 300-digit number (summaries stay under 140 characters).
+            case "dose under a microgram": request.Medication.DoseMg = 1e-300; break;
+            case "total under a microgram": request.Medication.TotalMg = 0.0009; request.Medication.DoseMg = 0.0009; break;
             case "NaN total": request.Medication.TotalMg = double.NaN; break;
             case "huge days supply": request.Medication.DaysSupply = 100_000; break;
             case "unspecified route": request.Medication.Route = Route.Unspecified; break;

@@ -25,10 +25,17 @@ public sealed class PatientKeyDeriver
         }
 
         _secret = (byte[])secret.Clone();
-        Verifier = Convert.ToHexStringLower(HMACSHA256.HashData(_secret, "PrescribeGuard patient-key verifier v1"u8));
+        Verifier = Convert.ToHexStringLower(HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(VerifierText)));
     }
 
-    /// <summary>Tells secrets apart without revealing them: two derivers key patients alike only if their verifiers are equal.</summary>
+    // The folding's version is part of it: a ledger keyed by another folding keeps its verifier, so an
+    // instance that would key its patients otherwise is refused at start instead of missing their histories.
+    private static string VerifierText => $"PrescribeGuard patient-key verifier v1, names folded v{NameNormalizer.Version}";
+
+    /// <summary>
+    /// Tells secrets (and name foldings) apart without revealing them: two derivers key patients alike
+    /// only if their verifiers are equal.
+    /// </summary>
     public string Verifier { get; }
 
     public PatientKey Derive(string familyName, string givenName, DateOnly birthDate)

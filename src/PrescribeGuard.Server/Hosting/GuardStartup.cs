@@ -34,7 +34,9 @@ public sealed class GuardStartup(
         {
             throw new InvalidOperationException(
                 "the patient-key secret is not the one this ledger's patients were keyed with: configure that secret " +
-                "(Guard:PatientKeySecret, or the data folder's " + PatientKeySecret.FileName + "); with another one no patient's history would be found");
+                "(Guard:PatientKeySecret, or the data folder's " + PatientKeySecret.FileName + "); with another one no patient's history would be found. " +
+                "A ledger keyed by a guard that folded names differently (before name folding v" + NameNormalizer.Version + ") cannot be re-keyed, " +
+                "since names are never stored: run that guard's version against it, or start a new ledger");
         }
     }
 

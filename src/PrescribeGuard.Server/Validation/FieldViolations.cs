@@ -65,7 +65,8 @@ public sealed class FieldViolations(DateTimeOffset now, TimeSpan clockSkew)
             return;
         }
 
-        if (Require(value.Length <= 100, field, "must be at most 100 characters"))
+        if (Require(value.Length <= 100, field, "must be at most 100 characters") &&
+            Require(NameNormalizer.CanNormalize(value), field, "must be Unicode text without noncharacters"))
         {
             Require(NameNormalizer.HasLetters(value), field, "must contain letters");
         }

@@ -7,6 +7,7 @@ public static class MessageValidation
 {
     public const int MaxRiskFactors = 16;
     public const int MaxAuthorizedStates = 60;
+    public const double MinMilligrams = 0.001;
 
     /// <summary>Validates a patient and returns the birth date when it is valid.</summary>
     public static DateOnly? Patient(this FieldViolations v, Patient? patient, string path, bool locationRequired)
@@ -111,8 +112,10 @@ public static class MessageValidation
         v.Enum(medication.DrugClass, $"{path}.drug_class");
         v.Enum(medication.Route, $"{path}.route");
         v.Enum(medication.Setting, $"{path}.setting");
-        v.Require(medication.DoseMg > 0 && medication.DoseMg <= 10_000, $"{path}.dose_mg", "must be above 0 and at most 10000");
-        v.Require(medication.TotalMg > 0 && medication.TotalMg <= 1_000_000, $"{path}.total_mg", "must be above 0 and at most 1000000");
+        // A microgram is the smallest dose any controlled substance is given in (fentanyl's are 12.5 µg and up);
+        // below it a value is noise, and the findings' counts and texts (sessions = total / dose) would run wild.
+        v.Require(medication.DoseMg >= MinMilligrams && medication.DoseMg <= 10_000, $"{path}.dose_mg", "must be at least 0.001 (a microgram) and at most 10000");
+        v.Require(medication.TotalMg >= MinMilligrams && medication.TotalMg <= 1_000_000, $"{path}.total_mg", "must be at least 0.001 (a microgram) and at most 1000000");
         v.Require(!(medication.TotalMg < medication.DoseMg), $"{path}.total_mg", "must not be less than dose_mg");
         v.Range(medication.DaysSupply, 1, 365, $"{path}.days_supply");
         v.Range(medication.RefillsAuthorized, 0, 12, $"{path}.refills_authorized");

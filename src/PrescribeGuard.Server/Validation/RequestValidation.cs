@@ -82,7 +82,7 @@ public static class RequestValidation
         var pharmacyId = v.Pharmacy(request.Pharmacy, "pharmacy", required: true);
         v.PastTime(request.DispensedAt, "dispensed_at");
         v.Range(request.FillNumber, 0, 99, "fill_number");
-        v.Require(request.TotalMg > 0 && request.TotalMg <= 1_000_000, "total_mg", "must be above 0 and at most 1000000");
+        v.Require(request.TotalMg >= MessageValidation.MinMilligrams && request.TotalMg <= 1_000_000, "total_mg", "must be at least 0.001 (a microgram) and at most 1000000");
         v.Range(request.DaysSupply, 1, 365, "days_supply");
         v.ThrowIfAny();
         return new ValidatedPatient(birthDate!.Value, pharmacyId);
