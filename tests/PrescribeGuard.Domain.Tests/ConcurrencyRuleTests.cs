@@ -30,6 +30,18 @@ public sealed class DuplicateActiveKetamineRuleTests
         Expect.Fired(Guard.Find(Code, new CheckBuilder(), history), Code, Severity.Critical);
     }
 
+    [Theory]
+    [InlineData(20, true)] // 7 of 28 days dispensed 20 days ago: the other 21 can still be, the course runs to day +8
+    [InlineData(29, false)] // the course is over too
+    public void A_partly_filled_prescription_stays_active_for_its_course(int issuedDaysAgo, bool fires)
+    {
+        var history = new HistoryBuilder()
+            .Prescription("rx-9", Fixed.Now.AddDays(-issuedDaysAgo), platform: Fixed.Other, npi: Fixed.OtherNpi)
+            .Dispense("d-9", "rx-9", Fixed.Now.AddDays(-issuedDaysAgo), totalMg: 300, daysSupply: 7, platform: Fixed.Other);
+
+        Expect.Hit(Guard.Find(Code, new CheckBuilder(), history), Code, fires, Severity.Critical);
+    }
+
     [Fact]
     public void An_early_short_refill_does_not_end_the_supply_an_earlier_fill_left()
     {

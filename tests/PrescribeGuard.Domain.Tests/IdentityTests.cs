@@ -43,6 +43,15 @@ public sealed class NameNormalizerTests
     public void Keeps_the_marks_that_are_a_scripts_vowels_or_syllables(string one, string other) =>
         Assert.NotEqual(NameNormalizer.Normalize(one), NameNormalizer.Normalize(other));
 
+    [Theory]
+    [InlineData("葛\U000E0100飾", "葛飾")] // an ideographic variation selector: a glyph variant, not another name
+    [InlineData("\uFA19", "神\uFE00")] // a compatibility ideograph and its standardised variant
+    [InlineData("辻\U000E0101", "辻")]
+    [InlineData("ज़ाकिर", "जाकिर")] // the nukta, often left out when typing
+    [InlineData("ܡܲܪܝܲܡ", "ܡܪܝܡ")] // Syriac vowel points are written or not
+    public void Drops_the_marks_that_change_no_letter(string one, string other) =>
+        Assert.Equal(NameNormalizer.Normalize(other), NameNormalizer.Normalize(one));
+
     [Fact]
     public void Gives_one_form_for_a_precomposed_and_a_decomposed_name_in_any_script()
     {

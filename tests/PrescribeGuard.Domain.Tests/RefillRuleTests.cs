@@ -259,6 +259,28 @@ public sealed class RefillTooEarlyRuleTests
         Assert.Contains("18 days before", finding.Summary, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(40)] // more fills than are sorted on the stack
+    public void Adds_up_any_number_of_fills(int fills)
+    {
+        // Two days each, handed out daily (listed newest first) until yesterday: the supply runs out as many days from now as there were fills.
+        var history = Target();
+        for (var i = fills - 1; i >= 0; i--)
+        {
+            history.Dispense($"d-{i}", "rx-1", Fixed.Now.AddDays(i - fills), totalMg: 10, daysSupply: 2);
+        }
+
+        var finding = Guard.Find(Code, Refill, history);
+
+        var daysEarly = fills;
+        Expect.Hit(finding, Code, daysEarly > 7, Severity.Warning, [.. new[] { "rx-1", $"d-{fills - 1}" }]);
+        if (daysEarly > 7)
+        {
+            Assert.Contains($"{daysEarly} days before", finding!.Summary, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void A_gap_between_fills_is_not_carried()
     {

@@ -189,8 +189,22 @@ public sealed class TelemedicineSupplyLimitRuleTests
         Expect.Hit(finding, Code, fires, Severity.Warning, fires ? ["rx-1"] : []);
         if (fires)
         {
-            Assert.EndsWith("this one covers 14, and the prescriber's other ketamine prescriptions on record 20.", finding!.Detail, StringComparison.Ordinal);
+            Assert.EndsWith("this one covers 14, and the prescriber's other home-use ketamine prescriptions on record 20.", finding!.Detail, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Counts_neither_clinic_doses_nor_refills_beyond_the_legal_five()
+    {
+        // Three infusions given in the clinic by the prescriber, and 4 days with twelve refills written (at most five can be filled: 24 days).
+        var history = new HistoryBuilder()
+            .Prescription("rx-1", Fixed.Now.AddDays(-30), Meds.ClinicInfusion)
+            .Prescription("rx-2", Fixed.Now.AddDays(-20), Meds.ClinicInfusion)
+            .Prescription("rx-3", Fixed.Now.AddDays(-10), Meds.ClinicInfusion);
+        var check = new CheckBuilder { Medication = Meds.HomeSublingual with { DaysSupply = 4, RefillsAuthorized = 12 } };
+
+        Assert.Null(Guard.Find(Code, check, history));
+        Assert.NotNull(Guard.Find(Code, check with { Medication = check.Medication with { DaysSupply = 6 } }, history)); // 36 days
     }
 
     [Theory]

@@ -303,10 +303,30 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_EXPIRED", () =>
             Ledger.RecordPrescriptionAsync(prescription, Now + ReservationTtl, CancellationToken.None));
 
-        Assert.Empty((await Ledger.LoadHistoryAsync(patient, CancellationToken.None)).Prescriptions);
-        Assert.Equal(ReservationState.Pending, (await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
+        // Nothing is recorded, and the expiry is final: no slower instance can confirm it, no check counts it.
+        var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
+        Assert.Empty(history.Prescriptions);
+        Assert.Empty(history.Reservations);
+        Assert.Equal(ReservationState.Expired, (await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_EXPIRED", () =>
+            Ledger.RecordPrescriptionAsync(prescription, Now + ReservationTtl - TimeSpan.FromMinutes(1), CancellationToken.None));
         var released = await Ledger.ReleaseDecisionAsync(PlatformA, decided.Decision.DecisionId, Now + ReservationTtl, CancellationToken.None);
         Assert.False(released.Released);
+    }
+
+    [Theory]
+    [InlineData(4, true)] // expired, but within the clock tolerance: it still holds the patient, so releasing frees it
+    [InlineData(5, false)]
+    public async Task A_reservation_can_be_released_until_the_clock_tolerance_past_its_expiry(int minutesPastExpiry, bool releases)
+    {
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await Ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+
+        var released = await Ledger.ReleaseDecisionAsync(PlatformA, decided.Decision.DecisionId, Now + ReservationTtl + TimeSpan.FromMinutes(minutesPastExpiry), CancellationToken.None);
+
+        Assert.Equal(releases, released.Released);
+        Assert.Equal(releases ? ReservationState.Released : ReservationState.Pending, (await Ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
     }
 
     [Fact]
@@ -326,7 +346,7 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
             ledger.RecordPrescriptionAsync(prescription, Now + ReservationTtl - TimeSpan.FromMilliseconds(10), CancellationToken.None));
 
         Assert.Empty((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Prescriptions);
-        Assert.Equal(ReservationState.Pending, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
+        Assert.Equal(ReservationState.Expired, (await ledger.GetDecisionAsync(decided.Decision.DecisionId, CancellationToken.None))!.ReservationState);
     }
 
     [Fact]

@@ -175,29 +175,54 @@ public sealed class CheckFlowTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Expired_reservation_cannot_be_confirmed_and_frees_the_patient_after_the_clock_tolerance()
+    public async Task Expired_reservation_holds_the_patient_for_the_clock_tolerance_unless_released()
     {
-        var check = Requests.CleanCheck(Now);
-        var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
         _server.Time.Advance(TimeSpan.FromMinutes(14));
-        var stillHeld = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"));
-        Assert.Equal(Outcome.Deny, stillHeld.Outcome);
+        Assert.Equal(Outcome.Deny, (await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"))).Outcome);
 
-        _server.Time.Advance(TimeSpan.FromMinutes(1));
-        var reason = await StatusAssert.Reason(
-            StatusCode.FailedPrecondition,
-            () => _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-late", Now)).ResponseAsync);
-        Assert.Equal("RESERVATION_EXPIRED", reason);
-
-        // An instance whose clock runs up to 5 minutes behind could still confirm it: checks wait that long.
-        _server.Time.Advance(TimeSpan.FromMinutes(4));
+        // Expired a minute ago, but an instance whose clock runs up to 5 minutes behind could still confirm it.
+        _server.Time.Advance(TimeSpan.FromMinutes(2));
         var withinTolerance = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-2"));
         Assert.Equal(Outcome.Deny, withinTolerance.Outcome);
         Assert.Contains(withinTolerance.Findings, f => f.Code == "DUPLICATE_ACTIVE_KETAMINE");
 
-        _server.Time.Advance(TimeSpan.FromMinutes(1));
-        var freed = await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-3"));
-        Assert.Equal(Outcome.Allow, freed.Outcome);
+        _server.Time.Advance(TimeSpan.FromMinutes(4));
+        Assert.Equal(Outcome.Allow, (await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-3"))).Outcome);
+        Assert.False((await _server.Client("platform-a").ReleaseDecisionAsync(new ReleaseDecisionRequest { DecisionId = first.DecisionId })).Released);
+    }
+
+    [Fact]
+    public async Task A_reservation_released_just_after_its_expiry_frees_the_patient_at_once()
+    {
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(Requests.CleanCheck(Now));
+        _server.Time.Advance(TimeSpan.FromMinutes(17));
+
+        Assert.True((await _server.Client("platform-a").ReleaseDecisionAsync(new ReleaseDecisionRequest { DecisionId = first.DecisionId })).Released);
+        Assert.Equal(Outcome.Allow, (await _server.Client("platform-b").CheckPrescriptionAsync(Requests.CleanCheck(Now, "b-1"))).Outcome);
+    }
+
+    [Fact]
+    public async Task A_late_confirmation_makes_the_expiry_final_so_checking_again_is_allowed()
+    {
+        var check = Requests.CleanCheck(Now);
+        var first = await _server.Client("platform-a").CheckPrescriptionAsync(check);
+        _server.Time.Advance(TimeSpan.FromMinutes(15));
+
+        var reason = await StatusAssert.Reason(
+            StatusCode.FailedPrecondition,
+            () => _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-late", Now)).ResponseAsync);
+        var again = check.Clone();
+        again.RequestId = "req-again";
+        var checkedAgain = await _server.Client("platform-a").CheckPrescriptionAsync(again);
+
+        Assert.Equal("RESERVATION_EXPIRED", reason);
+        Assert.True(checkedAgain.Outcome == Outcome.Allow, checkedAgain.ToString());
+        Assert.True((await _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(again, checkedAgain, "rx-late", Now))).Created);
+        var late = await StatusAssert.Reason(
+            StatusCode.FailedPrecondition,
+            () => _server.Client("platform-a").RecordPrescriptionAsync(Requests.RecordFor(check, first, "rx-other", Now)).ResponseAsync);
+        Assert.Equal("RESERVATION_EXPIRED", late);
     }
 
     [Fact]

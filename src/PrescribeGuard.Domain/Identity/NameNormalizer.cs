@@ -8,7 +8,7 @@ namespace PrescribeGuard.Domain.Identity;
 /// folded, punctuation and spaces removed, and the letters a keyboard or a record system without
 /// them writes otherwise brought to that spelling ("José O'Neil-Smith" and "jose oneil smith",
 /// "Łukasz Strauß" and "Lukasz Strauss" agree). Marks are dropped where a script's marks are
-/// optional accents (Latin, Greek, Cyrillic, Armenian, Hebrew points, Arabic vowel signs) and kept
+/// optional accents (Latin, Greek, Cyrillic, Armenian, Hebrew points, Arabic and Syriac vowel signs) and kept
 /// where they are the vowels themselves (Devanagari and the other Brahmic scripts, Thai, ...):
 /// कमल and कोमल are two names, not two spellings of one.
 /// </summary>
@@ -50,7 +50,7 @@ public static class NameNormalizer
                 marksAreAccents = HasOptionalMarks(rune);
                 AppendFolded(builder, Rune.ToLowerInvariant(rune), utf16);
             }
-            else if (IsMark(rune) && !marksAreAccents)
+            else if (IsMark(rune) && !marksAreAccents && !IsOptionalEverywhere(rune))
             {
                 builder.Append(utf16[..rune.EncodeToUtf16(utf16)]);
             }
@@ -119,11 +119,26 @@ public static class NameNormalizer
     private static bool IsMark(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
 
+    /// <summary>
+    /// Marks that change no letter in any script: variation selectors (a glyph variant of 葛 or 辻, which
+    /// identity documents carry and typing does not), Mongolian free variation selectors, the combining
+    /// grapheme joiner, and the Indic nukta, so often left out when typing that ज़ाकिर and जाकिर are one name.
+    /// </summary>
+    private static bool IsOptionalEverywhere(Rune mark) => mark.Value switch
+    {
+        >= 0xFE00 and <= 0xFE0F => true,
+        >= 0xE0100 and <= 0xE01EF => true,
+        >= 0x180B and <= 0x180F => true,
+        0x034F => true,
+        0x093C or 0x09BC or 0x0A3C or 0x0ABC or 0x0B3C or 0x0C3C or 0x0CBC => true,
+        _ => false,
+    };
+
     /// <summary>Scripts whose combining marks are accents a name is also written without.</summary>
     private static bool HasOptionalMarks(Rune letter) => letter.Value switch
     {
         < 0x0530 => true, // Latin, IPA, Greek, Cyrillic and their supplements
-        < 0x0700 => true, // Armenian, Hebrew, Arabic
+        < 0x0750 => true, // Armenian, Hebrew, Arabic, Syriac
         >= 0x0750 and < 0x0780 => true, // Arabic supplement
         >= 0x08A0 and < 0x0900 => true, // Arabic extended-A
         >= 0x1E00 and < 0x2000 => true, // Latin extended additional, Greek extended

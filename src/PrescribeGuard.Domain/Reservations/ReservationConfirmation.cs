@@ -26,6 +26,9 @@ public sealed record DecisionStanding(
 /// </summary>
 public static class ReservationConfirmation
 {
+    /// <summary>The reason a confirmation after its reservation's expiry is refused with.</summary>
+    public const string ExpiredReason = "RESERVATION_EXPIRED";
+
     public static void EnsureConfirmable(
         DecisionStanding? decision,
         string platformId,
@@ -62,8 +65,9 @@ public static class ReservationConfirmation
                 throw GuardException.Precondition("RESERVATION_RELEASED", "the decision was released");
             case ReservationState.Confirmed when decision.ConfirmedPrescriptionId != prescription.PrescriptionId:
                 throw GuardException.Precondition("RESERVATION_ALREADY_CONFIRMED", "the decision already confirmed another prescription");
+            case ReservationState.Expired:
             case ReservationState.Pending when decision.Reservation is { } held && held.ExpiresAt <= now:
-                throw GuardException.Precondition("RESERVATION_EXPIRED", "the decision's reservation expired; check again");
+                throw GuardException.Precondition(ExpiredReason, "the decision's reservation expired; check again");
         }
 
         if (decision.Outcome == Outcome.Review && string.IsNullOrWhiteSpace(overrideReasonCode))

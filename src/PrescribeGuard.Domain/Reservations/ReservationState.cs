@@ -8,4 +8,10 @@ public enum ReservationState
     Pending = 1,
     Confirmed = 2,
     Released = 3,
+
+    /// <summary>
+    /// A confirmation found it expired. Made final then, so that an instance whose clock runs behind
+    /// cannot confirm it later, and checks stop counting it at once instead of for the clock tolerance.
+    /// </summary>
+    Expired = 4,
 }

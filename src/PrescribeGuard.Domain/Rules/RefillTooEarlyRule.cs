@@ -22,7 +22,7 @@ public sealed class RefillTooEarlyRule : IRule
         }
 
         // What earlier fills left over counts: a run of early refills must not reset the clock each time.
-        var supplyEnd = context.ActiveUntil(target);
+        var supplyEnd = context.SuppliedUntil(target);
         var daysSupply = (supplyEnd - latest.DispensedAt).TotalDays;
         var early = supplyEnd - context.Now;
         var maxDaysEarly = settings.Parameter(MaxDaysEarly);

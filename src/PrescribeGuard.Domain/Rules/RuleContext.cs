@@ -81,12 +81,23 @@ public sealed class RuleContext : IDisposable
     public DispenseEntry? LatestDispenseOf(PrescriptionEntry prescription) => FillsOf(prescription).Latest;
 
     /// <summary>
-    /// A prescription is active until the supply dispensed for it runs out (unfilled: its issue date
-    /// plus its days' supply). Each fill's supply starts when the one before it runs out, or on its own
-    /// date if that is later: an early refill adds to what the patient still holds rather than
-    /// replacing it, as pharmacies count "supply on hand" (and NY PHL §3339(3) the "previous supply").
+    /// When the supply dispensed for a prescription runs out (unfilled: its issue date plus its days'
+    /// supply). Each fill's supply starts when the one before it runs out, or on its own date if that
+    /// is later: an early refill adds to what the patient still holds rather than replacing it, as
+    /// pharmacies count "supply on hand" (and NY PHL §3339(3) the "previous supply").
     /// </summary>
-    public DateTimeOffset ActiveUntil(PrescriptionEntry prescription) => FillsOf(prescription).SuppliedUntil;
+    public DateTimeOffset SuppliedUntil(PrescriptionEntry prescription) => FillsOf(prescription).SuppliedUntil;
+
+    /// <summary>
+    /// A prescription is active while its dispensed supply lasts, and at least for the course it was
+    /// written for: a partial fill's remainder can still be dispensed (21 CFR 1306.23).
+    /// </summary>
+    public DateTimeOffset ActiveUntil(PrescriptionEntry prescription)
+    {
+        var supplied = SuppliedUntil(prescription);
+        var course = prescription.IssuedAt.AddDays(prescription.Medication.DaysSupply);
+        return course > supplied ? course : supplied;
+    }
 
     /// <summary>Whether a fill before the latest still supplied the patient when the latest was dispensed.</summary>
     public bool CarriesSupplyForward(PrescriptionEntry prescription) => FillsOf(prescription).CarriedForward;
@@ -249,31 +260,56 @@ public sealed class RuleContext : IDisposable
             return new(latest, latestEnd, CarriedForward: false);
         }
 
-        // Fills in date order run out at R(k) = max(R(k-1), date(k)) + supply(k); unrolled, the last
-        // one's end is the latest, over every fill f, of date(f) plus the supply of all fills from f on.
-        // Computed so, the history's order does not matter and nothing is sorted or allocated.
-        var end = latestEnd;
-        foreach (var from in Dispenses)
-        {
-            if (!IsOf(from, prescription))
-            {
-                continue;
-            }
+        var end = SupplyEnd(prescription, count);
+        return new(latest, end.ToOffset(latest.DispensedAt.Offset), CarriedForward: end > latestEnd);
+    }
 
-            var days = 0d;
+    /// <summary>
+    /// When the supply of the prescription's fills runs out: in date order, each fill's days start
+    /// when the one before ran out or on its own date, whichever is later. Fills on one instant add
+    /// up alike in either order, so the sort needs no tie-break.
+    /// </summary>
+    private DateTimeOffset SupplyEnd(PrescriptionEntry prescription, int count)
+    {
+        const int OnStack = 32;
+        long[]? rentedDates = null;
+        int[]? rentedDays = null;
+        var dates = count <= OnStack ? stackalloc long[count] : (rentedDates = ArrayPool<long>.Shared.Rent(count)).AsSpan(0, count);
+        var days = count <= OnStack ? stackalloc int[count] : (rentedDays = ArrayPool<int>.Shared.Rent(count)).AsSpan(0, count);
+        try
+        {
+            var next = 0;
             foreach (var dispense in Dispenses)
             {
-                if (IsOf(dispense, prescription) && dispense.DispensedAt >= from.DispensedAt)
+                if (IsOf(dispense, prescription))
                 {
-                    days += DaysSuppliedBy(dispense, prescription);
+                    dates[next] = dispense.DispensedAt.UtcTicks;
+                    days[next] = DaysSuppliedBy(dispense, prescription);
+                    next++;
                 }
             }
 
-            var runsOut = from.DispensedAt.AddDays(days);
-            end = runsOut > end ? runsOut : end;
-        }
+            dates.Sort(days);
+            var runsOut = long.MinValue;
+            for (var i = 0; i < count; i++)
+            {
+                runsOut = Math.Max(runsOut, dates[i]) + (days[i] * TimeSpan.TicksPerDay);
+            }
 
-        return new(latest, end, CarriedForward: end > latestEnd);
+            return new DateTimeOffset(runsOut, TimeSpan.Zero);
+        }
+        finally
+        {
+            if (rentedDates is not null)
+            {
+                ArrayPool<long>.Shared.Return(rentedDates);
+            }
+
+            if (rentedDays is not null)
+            {
+                ArrayPool<int>.Shared.Return(rentedDays);
+            }
+        }
     }
 
     // Fill dates often carry no time of day (ASAP's are dates): of fills on one instant the last id

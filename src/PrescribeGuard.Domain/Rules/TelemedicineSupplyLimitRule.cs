@@ -18,7 +18,8 @@ public sealed class TelemedicineSupplyLimitRule : IRule
 
     public IReadOnlyList<RuleParameter> Parameters { get; } = [new(MaxDaysSupply, 1, 365)];
 
-    private static int AuthorizedDays(Medication medication) => medication.DaysSupply * (1 + medication.RefillsAuthorized);
+    // Refills beyond the five 21 CFR 1306.22 allows can never be filled.
+    private static int AuthorizedDays(Medication medication) => medication.DaysSupply * (1 + Math.Min(medication.RefillsAuthorized, 5));
 
     public RuleHit? Evaluate(RuleContext context, RuleSettings settings)
     {
@@ -41,7 +42,9 @@ public sealed class TelemedicineSupplyLimitRule : IRule
 
         foreach (var prescription in context.Prescriptions)
         {
-            if (prescription.PrescriberNpi == context.Check.Prescriber.Npi && prescription.Medication.DrugClass.IsKetamine() && !context.IsRefillTarget(prescription))
+            // Home supply only: a clinic-administered dose is given under observation, not handed out.
+            if (prescription.PrescriberNpi == context.Check.Prescriber.Npi && prescription.Medication.DrugClass.IsKetamine() &&
+                prescription.Medication.IsHomeUse && !context.IsRefillTarget(prescription))
             {
                 earlierDays += AuthorizedDays(prescription.Medication);
                 evidence.Add(RuleContext.Evidence(prescription));
@@ -72,7 +75,7 @@ public sealed class TelemedicineSupplyLimitRule : IRule
                 : string.Create(InvariantCulture, $"this one covers {s.DaysSupply} with {s.Refills} refill(s): {s.RequestedDays}");
         return s.EarlierDays == 0
             ? limit + requested + "."
-            : limit + requested + string.Create(InvariantCulture, $", and the prescriber's other ketamine prescriptions on record {s.EarlierDays}.");
+            : limit + requested + string.Create(InvariantCulture, $", and the prescriber's other home-use ketamine prescriptions on record {s.EarlierDays}.");
     }
 
     private readonly record struct Supply(int TotalDays, int MaxDaysSupply, int RequestedDays, int DaysSupply, int Refills, bool IsRefill, int EarlierDays);

@@ -10,13 +10,23 @@ namespace PrescribeGuard.Ledger.Sql;
 
 public sealed partial class SqlGuardLedger
 {
-    public Task<WriteResult> RecordPrescriptionAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken) =>
-        InHistoryWriteAsync(prescription.PatientKey, async (connection, transaction) =>
+    public async Task<WriteResult> RecordPrescriptionAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (result, refusal) = await RecordPrescriptionOrExpireAsync(prescription, now, cancellationToken);
+        return refusal is null ? result : throw refusal;
+    }
+
+    /// <summary>
+    /// Records the prescription, or, when its reservation is found expired, marks the reservation
+    /// expired in the same transaction and returns the refusal to throw once that is committed.
+    /// </summary>
+    private Task<(WriteResult Result, GuardException? Refusal)> RecordPrescriptionOrExpireAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken) =>
+        InHistoryWriteAsync<(WriteResult, GuardException?)>(prescription.PatientKey, async (connection, transaction) =>
         {
             var entry = prescription.Entry;
             if (await RepeatOfAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", cancellationToken) is { } repeat)
             {
-                return (repeat, false);
+                return ((repeat, null), false);
             }
 
             if (prescription.DecisionId is { } decisionId)
@@ -28,8 +38,23 @@ public sealed partial class SqlGuardLedger
                 var clock = _time.GetUtcNow();
                 var lockedAt = clock > now ? clock : now;
                 var decision = await FindDecisionAsync(connection, transaction, decisionId, cancellationToken);
-                ReservationConfirmation.EnsureConfirmable(
-                    decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry, prescription.OverrideReasonCode, lockedAt);
+                try
+                {
+                    ReservationConfirmation.EnsureConfirmable(
+                        decision?.Standing, entry.PlatformId, prescription.PatientKey.Value, entry, prescription.OverrideReasonCode, lockedAt);
+                }
+                catch (GuardException expired) when (expired.Reason == ReservationConfirmation.ExpiredReason && decision?.ReservationState == ReservationState.Pending)
+                {
+                    // Found expired here, it is over everywhere: checks hold a reservation for the
+                    // clock tolerance past its expiry because a slower instance might still confirm it;
+                    // once final, none can, and the platform's own "check again" is not denied by it.
+                    await connection.Command(transaction, "UPDATE decisions SET reservation_state = @state WHERE decision_id = @decision_id")
+                        .With("@state", (long)ReservationState.Expired)
+                        .With("@decision_id", decisionId)
+                        .ExecuteNonQueryAsync(cancellationToken);
+                    return ((WriteResult.Unchanged, expired), true);
+                }
+
                 await connection.Command(
                         transaction,
                         "UPDATE decisions SET reservation_state = @state, confirmed_prescription_id = @prescription_id WHERE decision_id = @decision_id")
@@ -66,7 +91,7 @@ public sealed partial class SqlGuardLedger
                     $"{entry.PlatformId}/{entry.PrescriptionId}",
                     PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()))
                 .ExecuteNonQueryAsync(cancellationToken);
-            return (WriteResult.Created, true);
+            return ((WriteResult.Created, null), true);
         }, cancellationToken);
 
     public async Task<ReleaseResult> ReleaseDecisionAsync(string platformId, string decisionId, DateTimeOffset now, CancellationToken cancellationToken)
@@ -86,7 +111,9 @@ public sealed partial class SqlGuardLedger
             {
                 case ReservationState.Confirmed:
                     throw GuardException.Precondition("RESERVATION_ALREADY_CONFIRMED", "the prescription of this decision was already recorded");
-                case ReservationState.Pending when decision.Reservation is { } reservation && reservation.ExpiresAt > now:
+                // Up to the clock tolerance past its expiry a reservation still holds the patient (a slower
+                // instance may confirm it): releasing it then frees the patient at once.
+                case ReservationState.Pending when decision.Reservation is { } reservation && reservation.ExpiresAt + ClockSkew.Tolerance > now:
                     var release = connection.Command(
                             transaction, Audited(dialect, "UPDATE decisions SET reservation_state = @state, released_at = @now WHERE decision_id = @decision_id"))
                         .With("@state", (long)ReservationState.Released)

@@ -7,7 +7,8 @@ namespace PrescribeGuard.Server.Observability;
 
 /// <summary>
 /// Counts reservations that expired unconfirmed: every few seconds it asks the ledger about the
-/// tracked reservations now past their expiry, counts those still pending as expired, and forgets
+/// tracked reservations now past their expiry, counts those still pending (or found expired by a
+/// late confirmation) as expired, and forgets
 /// them all (a confirmation or release through another instance is the ledger's to know).
 /// </summary>
 public sealed class ReservationExpirySweep(
@@ -45,7 +46,8 @@ public sealed class ReservationExpirySweep(
         foreach (var decisionId in reservations.Due(time.GetUtcNow(), MaxLookupsPerSweep))
         {
             var decision = await ledger.GetDecisionAsync(decisionId, cancellationToken);
-            if (decision?.ReservationState == ReservationState.Pending)
+            // Expired: a confirmation came too late and made the expiry final.
+            if (decision?.ReservationState is ReservationState.Pending or ReservationState.Expired)
             {
                 metrics.Reservation("expired");
                 expired++;
