@@ -211,6 +211,40 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     }
 
     [Fact]
+    public async Task A_caller_that_gives_up_after_its_decision_was_written_hears_the_decision_not_cancelled()
+    {
+        await using var dialect = new SqliteDialect(store.NewDatabasePath());
+        var ledger = await MigratedWithOneDecisionAsync(dialect);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        dialect.SyncGate = () => gate.Task;
+        var patient = NewPatient();
+        var request = Request(patient);
+        using var giveUp = new CancellationTokenSource();
+
+        var deciding = ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), giveUp.Token);
+        try
+        {
+            // Written and committed, waiting for its fsync: past the point where cancelling could undo it.
+            while (await DecisionsOfAsync(dialect, patient) == 0)
+            {
+                await Task.Delay(10);
+            }
+
+            giveUp.Cancel();
+            await Task.Delay(100);
+            Assert.False(deciding.IsCompleted);
+        }
+        finally
+        {
+            gate.TrySetResult();
+        }
+
+        var decided = await deciding;
+        Assert.NotNull(decided.Decision.Reservation);
+        Assert.Equal(decided.Decision.DecisionId, Assert.Single((await ledger.LoadHistoryAsync(patient, CancellationToken.None)).Reservations).DecisionId);
+    }
+
+    [Fact]
     public async Task A_ledger_opened_through_a_symbolic_link_syncs_the_wal_beside_the_real_file()
     {
         var real = store.NewDatabasePath();

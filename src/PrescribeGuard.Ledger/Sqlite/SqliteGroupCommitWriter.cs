@@ -161,7 +161,7 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         {
             foreach (var unit in batch)
             {
-                if (unit.CancelIfRequested())
+                if (!unit.TryTake())
                 {
                     continue;
                 }
@@ -324,6 +324,14 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
         /// <summary>Cancels a unit whose caller gave up before it ran; true when it did.</summary>
         public abstract bool CancelIfRequested();
 
+        /// <summary>
+        /// Takes the unit to run, after which its caller's token no longer answers it: what the unit
+        /// wrote commits with the batch, so the caller must hear its result, not "cancelled" (a
+        /// retry under a new request id would otherwise find the patient held by its own reservation).
+        /// False, and the caller answered cancelled, when it gave up first.
+        /// </summary>
+        public abstract bool TryTake();
+
         public abstract Task RunAsync(DbConnection connection, DbTransaction transaction);
 
         /// <summary>After the commit (or the failure): completes the caller's task.</summary>
@@ -358,6 +366,18 @@ internal sealed class SqliteGroupCommitWriter : IAsyncDisposable
 
             Cancel();
             return true;
+        }
+
+        public override bool TryTake()
+        {
+            // A token that cannot be cancelled registered nothing (and its registration unregisters nothing).
+            if (!_cancellationToken.CanBeCanceled || (!_cancellationToken.IsCancellationRequested && _registration.Unregister()))
+            {
+                return true;
+            }
+
+            Cancel();
+            return false;
         }
 
         public override async Task RunAsync(DbConnection connection, DbTransaction transaction) =>
