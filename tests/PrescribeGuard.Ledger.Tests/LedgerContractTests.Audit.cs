@@ -1,3 +1,4 @@
+using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Sql;
@@ -30,6 +31,13 @@ public abstract partial class LedgerContractTests
         // The confirmed decision's link: the prescription's link after it no longer follows.
         { "link deleted", "DELETE FROM audit_chain WHERE record_id = '{1}'", AuditKind.Prescription },
         { "decision deleted", "DELETE FROM decisions WHERE decision_id = '{1}'", AuditKind.Decision },
+        // Reservation states: not in the decision's own link, each vouched for by another one.
+        { "reservation freed by an edit", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{1}'", AuditKind.Decision },
+        { "reservation expired by an edit", "UPDATE decisions SET reservation_state = 4 WHERE decision_id = '{1}'", AuditKind.Decision },
+        { "released reservation pending again", "UPDATE decisions SET reservation_state = 1 WHERE decision_id = '{2}'", AuditKind.Decision },
+        { "reservation removed", "UPDATE decisions SET reservation_state = 0 WHERE decision_id = '{2}'", AuditKind.Decision },
+        { "confirmed by another decision's prescription", "UPDATE decisions SET reservation_state = 2, confirmed_prescription_id = 'rx-audit' WHERE decision_id = '{2}'", AuditKind.Decision },
+        { "a reservation state on a decision that reserved none", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{0}'", AuditKind.Decision },
     };
 
     [Theory]
@@ -43,10 +51,33 @@ public abstract partial class LedgerContractTests
 
         Assert.False(verification.IsIntact, tampering);
         Assert.Equal(kind, verification.FirstBreak!.Kind);
-        if (kind == AuditKind.Decision && sql.Contains("'{1}'", StringComparison.Ordinal))
+        for (var i = 0; i < decisionIds.Count; i++)
         {
-            Assert.Equal(decisionIds[1], verification.FirstBreak.RecordId);
+            if (kind == AuditKind.Decision && sql.Contains($"'{{{i}}}'", StringComparison.Ordinal))
+            {
+                Assert.Equal(decisionIds[i], verification.FirstBreak.RecordId);
+            }
         }
+    }
+
+    [Fact]
+    public async Task A_reservation_a_late_confirmation_found_expired_is_vouched_for_by_a_release_link()
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        var patient = NewPatient();
+        var request = Request(patient);
+        var decided = await ledger.DecideAsync(request, _ => Decision(request, Now, reserve: true), CancellationToken.None);
+        await FailsWith(GuardErrorKind.FailedPrecondition, "RESERVATION_EXPIRED", () =>
+            ledger.RecordPrescriptionAsync(Prescription(patient, NewId("rx"), Now, decided.Decision.DecisionId), Now + ReservationTtl, CancellationToken.None));
+
+        var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, $"UPDATE decisions SET released_at = released_at - 1 WHERE decision_id = '{decided.Decision.DecisionId}'");
+        var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
+        Assert.Equal(7, intact.LinksVerified);
+        Assert.Equal(AuditKind.Release, edited.FirstBreak!.Kind);
+        Assert.Equal(decided.Decision.DecisionId, edited.FirstBreak.RecordId);
     }
 
     [Fact]

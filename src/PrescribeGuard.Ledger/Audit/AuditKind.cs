@@ -9,6 +9,6 @@ public static class AuditKind
     /// <summary>A recorded prescription, with the decision it confirmed and any override reason.</summary>
     public const string Prescription = "prescription";
 
-    /// <summary>A decision's reservation released by its platform.</summary>
+    /// <summary>A decision's reservation ended before it was confirmed: released by its platform, or found expired by a late confirmation.</summary>
     public const string Release = "release";
 }

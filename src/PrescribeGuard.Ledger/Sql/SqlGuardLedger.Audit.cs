@@ -1,5 +1,6 @@
 using System.Data.Common;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Reservations;
 using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Records;
 
@@ -90,6 +91,8 @@ public sealed partial class SqlGuardLedger
             var expected = 1L;
             var verified = 0L;
             var decisionLinks = 0L;
+            var released = new HashSet<string>(StringComparer.Ordinal);
+            var recorded = new HashSet<string>(StringComparer.Ordinal);
             var starts = new List<(int Chain, int Start)>();
             foreach (var link in links)
             {
@@ -111,6 +114,7 @@ public sealed partial class SqlGuardLedger
                 }
 
                 decisionLinks += link.Kind == AuditKind.Decision ? 1 : 0;
+                (link.Kind == AuditKind.Release ? released : link.Kind == AuditKind.Prescription ? recorded : null)?.Add(link.RecordId);
                 previous = link.Hash;
                 expected++;
                 verified++;
@@ -122,6 +126,11 @@ public sealed partial class SqlGuardLedger
             if (decisions != decisionLinks)
             {
                 return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
+            }
+
+            if (await UnvouchedReservationStateAsync(connection, transaction, released, recorded, cancellationToken) is { } unvouched)
+            {
+                return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, unvouched.DecisionId, unvouched.Reason));
             }
 
             // Each chain's links in the list, verified contiguous from 1: link n of a chain is at Start + n - 1.
@@ -145,6 +154,47 @@ public sealed partial class SqlGuardLedger
             var heads = ranges.Select(range => links[range.Start + range.Count - 1]);
             return new AuditVerification(links.Count, null) { Heads = [.. heads.Select(head => new AuditAnchor(head.Chain, head.Seq, head.Hash))] };
         }, cancellationToken);
+
+    /// <summary>
+    /// A decision's reservation state is not in its own link (it changes), but every change is vouched
+    /// for by another: a confirmed one by the verified link of the prescription that names it, a released
+    /// or expired one by its release link. A state with no such link was edited in the store, which could
+    /// free a patient for a second prescription. The first decision so found, or null.
+    /// </summary>
+    private static async Task<(string DecisionId, string Reason)?> UnvouchedReservationStateAsync(
+        DbConnection connection, DbTransaction transaction, HashSet<string> released, HashSet<string> recorded, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command(
+            transaction,
+            "SELECT d.decision_id, d.platform_id, d.reservation_state, d.reservation_expires_at, d.confirmed_prescription_id, p.decision_id " +
+            "FROM decisions d LEFT JOIN prescriptions p ON p.platform_id = d.platform_id AND p.prescription_id = d.confirmed_prescription_id " +
+            "WHERE d.reservation_state <> 0 OR d.reservation_expires_at IS NOT NULL ORDER BY d.decision_id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var decisionId = reader.GetString(0);
+            var reserved = !reader.IsDBNull(3);
+            string? reason = (ReservationState)reader.GetInt64(2) switch
+            {
+                _ when !reserved => "a reservation state on a decision that reserved nothing",
+                ReservationState.None => "the reservation was removed",
+                ReservationState.Pending when released.Contains(decisionId) => "a released reservation is pending again",
+                ReservationState.Pending => null,
+                ReservationState.Confirmed when reader.IsDBNull(4) || !recorded.Contains($"{reader.GetString(1)}/{reader.GetString(4)}") || reader.GetStringOrNull(5) != decisionId =>
+                    "confirmed without a recorded prescription that names it",
+                ReservationState.Confirmed => null,
+                ReservationState.Released or ReservationState.Expired when !released.Contains(decisionId) => "ended without a release link",
+                ReservationState.Released or ReservationState.Expired => null,
+                _ => "an unknown reservation state",
+            };
+            if (reason is not null)
+            {
+                return (decisionId, reason);
+            }
+        }
+
+        return null;
+    }
 
     private static async Task<string?> CurrentContentAsync(
         DbConnection connection, DbTransaction transaction, string kind, string recordId, CancellationToken cancellationToken)

@@ -48,9 +48,13 @@ public sealed partial class SqlGuardLedger
                     // Found expired here, it is over everywhere: checks hold a reservation for the
                     // clock tolerance past its expiry because a slower instance might still confirm it;
                     // once final, none can, and the platform's own "check again" is not denied by it.
-                    await connection.Command(transaction, "UPDATE decisions SET reservation_state = @state WHERE decision_id = @decision_id")
+                    // Audited as a release is: a state freed unaudited would be a way to free a patient by editing the store.
+                    var expire = connection.Command(
+                            transaction, Audited(dialect, "UPDATE decisions SET reservation_state = @state, released_at = @now WHERE decision_id = @decision_id"))
                         .With("@state", (long)ReservationState.Expired)
-                        .With("@decision_id", decisionId)
+                        .With("@now", lockedAt)
+                        .With("@decision_id", decisionId);
+                    await WithAuditLink(expire, prescription.PatientKey, AuditKind.Release, decisionId, ReleaseContent(decisionId, lockedAt.ToUnixTimeMilliseconds()))
                         .ExecuteNonQueryAsync(cancellationToken);
                     return ((WriteResult.Unchanged, expired), true);
                 }
