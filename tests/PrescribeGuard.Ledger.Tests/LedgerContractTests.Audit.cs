@@ -38,6 +38,11 @@ public abstract partial class LedgerContractTests
         { "reservation removed", "UPDATE decisions SET reservation_state = 0 WHERE decision_id = '{2}'", AuditKind.Decision },
         { "confirmed by another decision's prescription", "UPDATE decisions SET reservation_state = 2, confirmed_prescription_id = 'rx-audit' WHERE decision_id = '{2}'", AuditKind.Decision },
         { "a reservation state on a decision that reserved none", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{0}'", AuditKind.Decision },
+        // What the rules read of a recorded prescription and of a reservation.
+        { "prescription supply shortened", "UPDATE prescriptions SET days_supply = 1, total_mg = 1 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
+        { "prescription's prescriber edited", "UPDATE prescriptions SET prescriber_npi = '1245319599' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
+        { "reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{2}'", AuditKind.Decision },
+        { "reservation's prescriber edited", "UPDATE decisions SET reservation_prescriber_npi = '1245319599' WHERE decision_id = '{1}'", AuditKind.Decision },
     };
 
     [Theory]
@@ -57,6 +62,63 @@ public abstract partial class LedgerContractTests
             {
                 Assert.Equal(decisionIds[i], verification.FirstBreak.RecordId);
             }
+        }
+    }
+
+    [Fact]
+    public async Task A_link_written_before_the_rules_columns_were_audited_still_verifies_and_its_audited_fields_still_count()
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        // Rewrite the prescription's link in the earlier form (nine fields), and the links after it on its chain.
+        await using (var connection = await dialect.OpenAsync(CancellationToken.None))
+        {
+            string earlier;
+            await using (var read = connection.CreateCommand())
+            {
+                read.CommandText = "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at FROM prescriptions WHERE prescription_id = 'rx-audit'";
+                await using var reader = await read.ExecuteReaderAsync();
+                Assert.True(await reader.ReadAsync());
+                earlier = AuditHash.Content(
+                    reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                    reader.GetString(5), reader.GetString(6), reader.GetInt64(7), reader.GetInt64(8));
+            }
+
+            await RechainAsync(connection, $"{PlatformA}/rx-audit", earlier);
+        }
+
+        var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, "UPDATE prescriptions SET override_comment = 'nothing to see' WHERE prescription_id = 'rx-audit'");
+        var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
+        Assert.Equal(AuditKind.Prescription, edited.FirstBreak!.Kind);
+    }
+
+    /// <summary>Gives one link another content hash and recomputes its chain from there, as a writer of that content would have.</summary>
+    private static async Task RechainAsync(System.Data.Common.DbConnection connection, string recordId, string content)
+    {
+        var links = new List<(int Chain, long Seq, string Kind, string RecordId, string Content, string Prev)>();
+        await using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT chain, seq, kind, record_id, content_hash, prev_hash FROM audit_chain ORDER BY chain, seq";
+            await using var reader = await read.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                links.Add(((int)reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5)));
+            }
+        }
+
+        var target = links.Single(link => link.RecordId == recordId);
+        string? previous = null;
+        foreach (var link in links.Where(link => link.Chain == target.Chain && link.Seq >= target.Seq))
+        {
+            var linkContent = link.Seq == target.Seq ? content : link.Content;
+            var prev = previous ?? link.Prev;
+            var hash = AuditHash.Link(link.Seq, link.Kind, link.RecordId, linkContent, prev);
+            await using var update = connection.CreateCommand();
+            update.CommandText = $"UPDATE audit_chain SET content_hash = '{linkContent}', prev_hash = '{prev}', hash = '{hash}' WHERE chain = {link.Chain} AND seq = {link.Seq}";
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+            previous = hash;
         }
     }
 

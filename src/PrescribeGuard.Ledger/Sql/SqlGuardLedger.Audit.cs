@@ -1,5 +1,6 @@
 using System.Data.Common;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Domain.Prescribing;
 using PrescribeGuard.Domain.Reservations;
 using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Records;
@@ -105,7 +106,7 @@ public sealed partial class SqlGuardLedger
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
                     : link.Prev != previous ? "does not follow the previous link"
                     : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
-                    : await CurrentContentAsync(connection, transaction, link.Kind, link.RecordId, cancellationToken) is not { } content ? "the audited record is missing"
+                    : await CurrentContentAsync(connection, transaction, link.Kind, link.RecordId, link.Content, cancellationToken) is not { } content ? "the audited record is missing"
                     : content != link.Content ? "the audited record was changed after it was written"
                     : null;
                 if (broken is not null)
@@ -196,14 +197,21 @@ public sealed partial class SqlGuardLedger
         return null;
     }
 
+    /// <summary>
+    /// The record's audited content as it is now. A link written before the rules' columns were audited
+    /// (its content the earlier form) is compared with that form: editing those columns of such a record
+    /// goes unseen, but no link of either form verifies against a record edited in what it covers.
+    /// </summary>
     private static async Task<string?> CurrentContentAsync(
-        DbConnection connection, DbTransaction transaction, string kind, string recordId, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, string kind, string recordId, string written, CancellationToken cancellationToken)
     {
         switch (kind)
         {
             case AuditKind.Decision:
                 var decision = await FindDecisionAsync(connection, transaction, recordId, cancellationToken);
-                return decision is null ? null : DecisionContent(decision);
+                return decision is null ? null
+                    : DecisionContent(decision) is var decisionContent && (decisionContent == written || decision.Reservation is null) ? decisionContent
+                    : DecisionContentBeforeReservations(decision);
             case AuditKind.Release:
                 await using (var command = connection.Command(transaction, "SELECT released_at FROM decisions WHERE decision_id = @id").With("@id", recordId))
                 {
@@ -215,17 +223,25 @@ public sealed partial class SqlGuardLedger
                 var separator = recordId.IndexOf('/', StringComparison.Ordinal);
                 await using (var command = connection.Command(
                         transaction,
-                        "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at " +
+                        "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at, " +
+                        "prescriber_npi, prescriber_dea, " + MedicationColumns.List(string.Empty) + " " +
                         "FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
                     .With("@platform_id", recordId[..Math.Max(separator, 0)])
                     .With("@prescription_id", recordId[(separator + 1)..]))
                 await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                 {
-                    return await reader.ReadAsync(cancellationToken)
-                        ? AuditHash.Content(
-                            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4),
-                            reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetInt64(7), reader.GetInt64(8))
-                        : null;
+                    if (!await reader.ReadAsync(cancellationToken))
+                    {
+                        return null;
+                    }
+
+                    object?[] audited =
+                    [
+                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4),
+                        reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetInt64(7), reader.GetInt64(8),
+                    ];
+                    var current = PrescriptionContent(audited, reader.GetString(9), reader.GetStringOrNull(10), reader.ReadMedication(11)!);
+                    return current == written ? current : AuditHash.Content(audited);
                 }
 
             default:
@@ -233,7 +249,20 @@ public sealed partial class SqlGuardLedger
         }
     }
 
-    private static string DecisionContent(DecisionRecord decision) => AuditHash.Content(
+    /// <summary>
+    /// A decision's immutable fields and its reply's bytes; with a reservation, also the medication and
+    /// prescriber it holds the patient for, which the rules read (DUPLICATE_ACTIVE_KETAMINE, CUMULATIVE_DOSE).
+    /// A decision without one keeps the earlier form, so the dry runs most checks are cost nothing more.
+    /// </summary>
+    private static string DecisionContent(DecisionRecord decision) =>
+        decision.Reservation is not { } reservation
+            ? DecisionContentBeforeReservations(decision)
+            : AuditHash.Content([.. DecisionFields(decision), "reservation", reservation.PrescriberNpi, .. MedicationFields(reservation.Medication)]);
+
+    private static string DecisionContentBeforeReservations(DecisionRecord decision) => AuditHash.Content(DecisionFields(decision));
+
+    private static object?[] DecisionFields(DecisionRecord decision) =>
+    [
         decision.DecisionId,
         decision.PlatformId,
         decision.RequestId,
@@ -244,18 +273,40 @@ public sealed partial class SqlGuardLedger
         decision.PolicyVersion,
         decision.EvaluatedAt.ToUnixTimeMilliseconds(),
         decision.Reservation?.ExpiresAt.ToUnixTimeMilliseconds(),
-        decision.Payload);
+        decision.Payload,
+    ];
 
-    private static string PrescriptionContent(StoredPrescription prescription, long issuedAtMs) => AuditHash.Content(
-        prescription.Entry.PlatformId,
-        prescription.Entry.PrescriptionId,
-        prescription.PatientKey.Value,
-        prescription.Fingerprint,
-        prescription.DecisionId,
-        prescription.OverrideReasonCode,
-        prescription.OverrideComment,
-        prescription.Entry.Imported ? 1L : 0L,
-        issuedAtMs);
+    /// <summary>A recorded prescription as the rules read it: who prescribed what, besides the earlier form's ids, decision and override.</summary>
+    private static string PrescriptionContent(StoredPrescription prescription, long issuedAtMs) => PrescriptionContent(
+        [
+            prescription.Entry.PlatformId,
+            prescription.Entry.PrescriptionId,
+            prescription.PatientKey.Value,
+            prescription.Fingerprint,
+            prescription.DecisionId,
+            prescription.OverrideReasonCode,
+            prescription.OverrideComment,
+            prescription.Entry.Imported ? 1L : 0L,
+            issuedAtMs,
+        ],
+        prescription.Entry.PrescriberNpi,
+        prescription.PrescriberDea,
+        prescription.Entry.Medication);
+
+    private static string PrescriptionContent(object?[] earlierFields, string prescriberNpi, string? prescriberDea, Medication medication) =>
+        AuditHash.Content([.. earlierFields, "prescribed", prescriberNpi, prescriberDea, .. MedicationFields(medication)]);
+
+    private static object?[] MedicationFields(Medication medication) =>
+    [
+        (long)medication.DrugClass,
+        medication.Compounded ? 1L : 0L,
+        (long)medication.Route,
+        (long)medication.Setting,
+        medication.DoseMg,
+        medication.TotalMg,
+        (long)medication.DaysSupply,
+        (long)medication.RefillsAuthorized,
+    ];
 
     private static string ReleaseContent(string decisionId, long releasedAtMs) => AuditHash.Content(decisionId, releasedAtMs);
 }
