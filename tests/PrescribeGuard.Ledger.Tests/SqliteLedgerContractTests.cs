@@ -33,6 +33,9 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
 
     protected override string IndexDefinitionSql => "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = @name";
 
+    // SQLite keeps a real or a text that is not an integer as it is, and reads it back as 1.
+    protected override IReadOnlyList<string> StatesReadBackAsPending => ["4294967297", "1.5", "'1x'"];
+
     [Fact]
     public async Task A_decision_and_its_audit_link_are_written_without_temporary_tables()
     {

@@ -162,12 +162,20 @@ public sealed partial class SqlGuardLedger
     /// or expired one by its release link. A state with no such link was edited in the store, which could
     /// free a patient for a second prescription. The first decision so found, or null.
     /// </summary>
+    /// <summary>
+    /// The state as the rules' own SQL compares it (reservation_state = 1), -1 for anything else: read as
+    /// a number in C#, an edited 4294967297 (or on SQLite 1.5, '1x') would pass for pending while the
+    /// history query no longer finds the reservation.
+    /// </summary>
+    private static readonly string ReservationStateAsTheRulesSeeIt =
+        "CASE " + string.Concat(Enum.GetValues<ReservationState>().Select(state => $"WHEN d.reservation_state = {(int)state} THEN {(int)state} ")) + "ELSE -1 END";
+
     private static async Task<(string DecisionId, string Reason)?> UnvouchedReservationStateAsync(
         DbConnection connection, DbTransaction transaction, HashSet<string> released, HashSet<string> recorded, CancellationToken cancellationToken)
     {
         await using var command = connection.Command(
             transaction,
-            "SELECT d.decision_id, d.platform_id, d.reservation_state, d.reservation_expires_at, d.confirmed_prescription_id, p.decision_id " +
+            "SELECT d.decision_id, d.platform_id, " + ReservationStateAsTheRulesSeeIt + ", d.reservation_expires_at, d.confirmed_prescription_id, p.decision_id " +
             "FROM decisions d LEFT JOIN prescriptions p ON p.platform_id = d.platform_id AND p.prescription_id = d.confirmed_prescription_id " +
             "WHERE d.reservation_state <> 0 OR d.reservation_expires_at IS NOT NULL ORDER BY d.decision_id");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -175,7 +183,7 @@ public sealed partial class SqlGuardLedger
         {
             var decisionId = reader.GetString(0);
             var reserved = !reader.IsDBNull(3);
-            string? reason = (ReservationState)reader.GetInt64(2) switch
+            string? reason = (ReservationState)Convert.ToInt64(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture) switch
             {
                 _ when !reserved => "a reservation state on a decision that reserved nothing",
                 ReservationState.None => "the reservation was removed",

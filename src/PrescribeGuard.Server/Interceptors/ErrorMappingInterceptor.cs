@@ -106,7 +106,7 @@ public sealed class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> log
     }
 
     private static RpcException DeadlineExceeded() =>
-        new(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "the call's deadline passed; nothing was decided after it"));
+        new(new Grpc.Core.Status(StatusCode.DeadlineExceeded, "the call's deadline passed; a write already handed to the ledger may have committed: retry with the same request id"));
 
     public static RpcException ToRpc(GuardException ex)
     {
