@@ -157,12 +157,6 @@ public sealed partial class SqlGuardLedger
         }, cancellationToken);
 
     /// <summary>
-    /// A decision's reservation state is not in its own link (it changes), but every change is vouched
-    /// for by another: a confirmed one by the verified link of the prescription that names it, a released
-    /// or expired one by its release link. A state with no such link was edited in the store, which could
-    /// free a patient for a second prescription. The first decision so found, or null.
-    /// </summary>
-    /// <summary>
     /// The state as the rules' own SQL compares it (reservation_state = 1), -1 for anything else: read as
     /// a number in C#, an edited 4294967297 (or on SQLite 1.5, '1x') would pass for pending while the
     /// history query no longer finds the reservation.
@@ -170,6 +164,12 @@ public sealed partial class SqlGuardLedger
     private static readonly string ReservationStateAsTheRulesSeeIt =
         "CASE " + string.Concat(Enum.GetValues<ReservationState>().Select(state => $"WHEN d.reservation_state = {(int)state} THEN {(int)state} ")) + "ELSE -1 END";
 
+    /// <summary>
+    /// A decision's reservation state is not in its own link (it changes), but every change is vouched
+    /// for by another: a confirmed one by the verified link of the prescription that names it, a released
+    /// or expired one by its release link. A state with no such link was edited in the store, which could
+    /// free a patient for a second prescription. The first decision so found, or null.
+    /// </summary>
     private static async Task<(string DecisionId, string Reason)?> UnvouchedReservationStateAsync(
         DbConnection connection, DbTransaction transaction, HashSet<string> released, HashSet<string> recorded, CancellationToken cancellationToken)
     {
