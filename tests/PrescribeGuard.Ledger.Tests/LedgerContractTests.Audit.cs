@@ -48,6 +48,10 @@ public abstract partial class LedgerContractTests
         { "prescription's prescriber edited", "UPDATE prescriptions SET prescriber_npi = '1245319599' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
         { "reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{2}'", AuditKind.Decision },
         { "reservation's prescriber edited", "UPDATE decisions SET reservation_prescriber_npi = '1245319599' WHERE decision_id = '{1}'", AuditKind.Decision },
+        // Integers past what the reader takes (the ledger reads these as 32-bit): a break, not an exception.
+        { "prescription's days of supply out of range", "UPDATE prescriptions SET days_supply = 4294967297 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
+        { "pending reservation's days of supply out of range", "UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{3}'", AuditKind.Decision },
+        { "link's chain out of range", "UPDATE audit_chain SET chain = 4294967297 WHERE record_id = '{0}'", AuditKind.Decision },
     };
 
     [Theory]
@@ -90,6 +94,24 @@ public abstract partial class LedgerContractTests
             Assert.Equal(decisionIds[3], verification.FirstBreak!.RecordId);
             Assert.Equal("an unknown reservation state", verification.FirstBreak.Reason);
         }
+    }
+
+    [Fact]
+    public async Task An_unvouched_reservation_state_is_reported_at_its_decisions_own_link()
+    {
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        var pendingLink = $"FROM audit_chain WHERE record_id = '{decisionIds[3]}'";
+        var chain = await ScalarAsync(dialect, "SELECT chain " + pendingLink);
+        var sequence = await ScalarAsync(dialect, "SELECT seq " + pendingLink);
+        await ExecuteAsync(dialect, $"UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{decisionIds[3]}'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal("ended without a release link", verification.FirstBreak!.Reason);
+        Assert.Equal(decisionIds[3], verification.FirstBreak.RecordId);
+        Assert.Equal(chain, verification.FirstBreak.Chain);
+        Assert.Equal(sequence, verification.FirstBreak.Sequence);
+        Assert.Equal(6, verification.LinksVerified);
     }
 
     [Fact]
@@ -181,8 +203,38 @@ public abstract partial class LedgerContractTests
 
         var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
 
+        // Named, on its patient's chain, where its link would have been appended.
+        var chain = await ScalarAsync(dialect, $"SELECT chain FROM audit_chain WHERE record_id = '{decisionIds[0]}'");
         Assert.False(verification.IsIntact);
-        Assert.Contains("no audit link", verification.FirstBreak!.Reason, StringComparison.Ordinal);
+        Assert.Equal("the decision has no audit link", verification.FirstBreak!.Reason);
+        Assert.Equal("dec-forged", verification.FirstBreak.RecordId);
+        Assert.Equal(chain, verification.FirstBreak.Chain);
+        Assert.Equal(await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}") + 1, verification.FirstBreak.Sequence);
+    }
+
+    [Fact]
+    public async Task A_decision_linked_twice_is_reported_at_its_second_link()
+    {
+        // The copy chains on correctly (the hashes are keyless; anchors are what pin a chain), so only
+        // the pairing of decisions with their links shows it.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        var chain = await ScalarAsync(dialect, $"SELECT chain FROM audit_chain WHERE record_id = '{decisionIds[0]}'");
+        var head = await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}");
+        var headHash = await ScalarTextAsync(dialect, $"SELECT hash FROM audit_chain WHERE chain = {chain} AND seq = {head}");
+        var content = await ScalarTextAsync(dialect, $"SELECT content_hash FROM audit_chain WHERE record_id = '{decisionIds[0]}'");
+        var hash = AuditHash.Link(head + 1, AuditKind.Decision, decisionIds[0], content!, headHash!);
+        await ExecuteAsync(
+            dialect,
+            "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+            $"VALUES ({chain}, {head + 1}, '{AuditKind.Decision}', '{decisionIds[0]}', '{content}', '{headHash}', '{hash}', 0)");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal("a second link for the same decision", verification.FirstBreak!.Reason);
+        Assert.Equal(decisionIds[0], verification.FirstBreak.RecordId);
+        Assert.Equal(chain, verification.FirstBreak.Chain);
+        Assert.Equal(head + 1, verification.FirstBreak.Sequence);
+        Assert.Equal(7, verification.LinksVerified);
     }
 
     [Fact]
@@ -331,7 +383,7 @@ public abstract partial class LedgerContractTests
     }
 
     /// <summary>A new store with a denied decision, a confirmed one (with an override), a released one and a pending one.</summary>
-    private async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
+    protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
         var dialect = (await NewStoreAsync(1))[0];
         var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
@@ -354,7 +406,7 @@ public abstract partial class LedgerContractTests
         return (ledger, dialect, [deniedDecision.DecisionId, confirmedDecision.DecisionId, releasedDecision.DecisionId, pendingDecision.DecisionId]);
     }
 
-    private static async Task ExecuteAsync(ILedgerDialect dialect, string sql, int? expectedRows = 1)
+    protected static async Task ExecuteAsync(ILedgerDialect dialect, string sql, int? expectedRows = 1)
     {
         await using var connection = await dialect.OpenAsync(CancellationToken.None);
         await using var command = connection.CreateCommand();

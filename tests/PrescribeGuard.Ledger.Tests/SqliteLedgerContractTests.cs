@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using PrescribeGuard.Domain.Errors;
 using PrescribeGuard.Domain.History;
 using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Audit;
 using PrescribeGuard.Ledger.Caching;
 using PrescribeGuard.Ledger.Records;
 using PrescribeGuard.Ledger.Sql;
@@ -35,6 +36,51 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
 
     // SQLite keeps a real or a text that is not an integer as it is, and reads it back as 1.
     protected override IReadOnlyList<string> StatesReadBackAsPending => ["4294967297", "1.5", "'1x'"];
+
+    [Fact]
+    public async Task A_patient_key_retyped_as_a_blob_hides_the_record_from_the_history_and_is_reported()
+    {
+        // The blob reads back as the same text (the audited content is unchanged), but the history's
+        // patient_key = @key, a text, no longer matches it: the prescription and the pending
+        // reservation drop out of the patient's history.
+        foreach (var (table, key, kind, recordOf) in new (string, string, string, Func<IReadOnlyList<string>, string>)[]
+        {
+            ("prescriptions", "prescription_id = 'rx-audit'", AuditKind.Prescription, _ => $"{PlatformA}/rx-audit"),
+            ("decisions", "decision_id = '{3}'", AuditKind.Decision, ids => ids[3]),
+        })
+        {
+            var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+            var where = key.Replace("{3}", decisionIds[3], StringComparison.Ordinal);
+            await using var connection = await dialect.OpenAsync(CancellationToken.None);
+            var patient = new PatientKey((string)(await connection.Command(null, $"SELECT patient_key FROM {table} WHERE {where}").ExecuteScalarAsync())!);
+            var before = await ledger.LoadHistoryAsync(patient, CancellationToken.None);
+            await ExecuteAsync(dialect, $"UPDATE {table} SET patient_key = CAST(patient_key AS BLOB) WHERE {where}");
+
+            var after = await ledger.LoadHistoryAsync(patient, CancellationToken.None);
+            var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+            Assert.Equal(1, before.Prescriptions.Count + before.Reservations.Count);
+            Assert.Equal(0, after.Prescriptions.Count + after.Reservations.Count);
+            Assert.False(verification.IsIntact, table);
+            Assert.Equal(kind, verification.FirstBreak!.Kind);
+            Assert.Equal(recordOf(decisionIds), verification.FirstBreak.RecordId);
+            Assert.Equal("patient_key holds a blob where its column declares TEXT", verification.FirstBreak.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task A_time_edited_to_a_fraction_of_a_millisecond_is_reported()
+    {
+        // Read back as the same whole milliseconds, so the audited content is unchanged, while SQL
+        // compares the fraction.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        await ExecuteAsync(dialect, $"UPDATE decisions SET reservation_expires_at = reservation_expires_at + 0.5 WHERE decision_id = '{decisionIds[3]}'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(decisionIds[3], verification.FirstBreak!.RecordId);
+        Assert.Equal("reservation_expires_at holds a real where its column declares INTEGER", verification.FirstBreak.Reason);
+    }
 
     [Fact]
     public async Task A_decision_and_its_audit_link_are_written_without_temporary_tables()

@@ -195,6 +195,11 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     public bool IsDuplicateKey(DbException exception) =>
         exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
+    // A PostgreSQL column holds values of its declared type only.
+    public Task<(string RecordId, string Reason)?> FirstValueOfAnotherTypeAsync(
+        DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> keyColumns, CancellationToken cancellationToken) =>
+        Task.FromResult<(string RecordId, string Reason)?>(null);
+
     // Errors the server reports about a statement (constraint, syntax) are defects, not outages,
     // unless PostgreSQL itself calls them transient (shutdown, too many connections, ...).
     public bool IsUnavailable(DbException exception) =>

@@ -125,6 +125,15 @@ public interface ILedgerDialect
     /// </summary>
     string StatementsSeeLatestCommitsSql { get; }
 
+    /// <summary>
+    /// The first row of <paramref name="table"/> holding a value of another type than its column
+    /// declares, as its <paramref name="keyColumns"/> joined by '/' and what is wrong; null when there
+    /// is none, as always on a store whose columns hold their declared type only. The audit asks,
+    /// since such a value can read back as the audited one while the rules' SQL no longer matches it.
+    /// </summary>
+    Task<(string RecordId, string Reason)?> FirstValueOfAnotherTypeAsync(
+        DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> keyColumns, CancellationToken cancellationToken);
+
     /// <summary>A statement written to fail when an expectation about the data does not hold (see
     /// <see cref="SqlGuardLedger"/>'s single-command decision) failed.</summary>
     bool IsExpectationFailure(DbException exception);

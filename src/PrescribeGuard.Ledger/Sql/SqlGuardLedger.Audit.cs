@@ -76,14 +76,19 @@ public sealed partial class SqlGuardLedger
         InReadAsync(async connection =>
         {
             await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
-            var links = new List<(int Chain, long Seq, string Kind, string RecordId, string Content, string Prev, string Hash)>();
+            var links = new List<AuditLinkRow>();
             await using (var command = connection.Command(
                 transaction, "SELECT chain, seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY chain, seq"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    links.Add((reader.GetInt(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+                    if (reader.GetInt64(0) is < int.MinValue or > int.MaxValue)
+                    {
+                        return new AuditVerification(0, new AuditBreak(reader.GetInt64(1), reader.GetString(2), reader.GetString(3), "the link's chain number is out of range") { Chain = -1 });
+                    }
+
+                    links.Add(new AuditLinkRow(reader.GetInt(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
                 }
             }
 
@@ -106,9 +111,7 @@ public sealed partial class SqlGuardLedger
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
                     : link.Prev != previous ? "does not follow the previous link"
                     : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
-                    : await CurrentContentAsync(connection, transaction, link.Kind, link.RecordId, link.Content, cancellationToken) is not { } content ? "the audited record is missing"
-                    : content != link.Content ? "the audited record was changed after it was written"
-                    : null;
+                    : await RecordBrokenAsync(connection, transaction, link, cancellationToken);
                 if (broken is not null)
                 {
                     return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
@@ -126,12 +129,20 @@ public sealed partial class SqlGuardLedger
                 System.Globalization.CultureInfo.InvariantCulture);
             if (decisions != decisionLinks)
             {
-                return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, "*", $"{decisions - decisionLinks} decision(s) have no audit link"));
+                return new AuditVerification(links.Count, await DecisionLinkMismatchAsync(connection, transaction, links, cancellationToken));
             }
 
             if (await UnvouchedReservationStateAsync(connection, transaction, released, recorded, cancellationToken) is { } unvouched)
             {
-                return new AuditVerification(links.Count, new AuditBreak(links.Count + 1, AuditKind.Decision, unvouched.DecisionId, unvouched.Reason));
+                return new AuditVerification(links.Count, AtLinkOf(links, AuditKind.Decision, unvouched.DecisionId, unvouched.Reason));
+            }
+
+            foreach (var (table, keyColumns, kind) in AuditedTables)
+            {
+                if (await dialect.FirstValueOfAnotherTypeAsync(connection, transaction, table, keyColumns, cancellationToken) is { } mistyped)
+                {
+                    return new AuditVerification(links.Count, AtLinkOf(links, kind, mistyped.RecordId, mistyped.Reason));
+                }
             }
 
             // Each chain's links in the list, verified contiguous from 1: link n of a chain is at Start + n - 1.

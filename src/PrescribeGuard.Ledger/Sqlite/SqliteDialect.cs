@@ -173,6 +173,10 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     public ValueTask<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         ValueTask.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
+    public Task<(string RecordId, string Reason)?> FirstValueOfAnotherTypeAsync(
+        DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<string> keyColumns, CancellationToken cancellationToken) =>
+        SqliteStorageClasses.FirstValueOfAnotherTypeAsync(connection, transaction, table, keyColumns, cancellationToken);
+
     // Measured: two temporary b-trees (a pager and page cache each) created and destroyed per link.
     public bool BuffersInsertFromItself => true;
 
