@@ -17,8 +17,8 @@ public abstract partial class LedgerContractTests
         var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
 
         Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
-        // Four decisions, one confirmed by a prescription, one released, one pending.
-        Assert.Equal(6, verification.LinksVerified);
+        // Four decisions, one confirmed by a prescription, one released, one pending; a dispense and a supervised administration.
+        Assert.Equal(8, verification.LinksVerified);
         Assert.Equal(4, decisionIds.Count);
     }
 
@@ -52,6 +52,16 @@ public abstract partial class LedgerContractTests
         { "prescription's days of supply out of range", "UPDATE prescriptions SET days_supply = 4294967297 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
         { "pending reservation's days of supply out of range", "UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{3}'", AuditKind.Decision },
         { "link's chain out of range", "UPDATE audit_chain SET chain = 4294967297 WHERE record_id = '{0}'", AuditKind.Decision },
+        // What the rules read of what pharmacies and clinics report.
+        { "dispense's supply lengthened", "UPDATE dispenses SET days_supply = 90 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
+        { "dispense dated back", "UPDATE dispenses SET dispensed_at = dispensed_at - 86400000 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
+        { "dispense deleted", "DELETE FROM dispenses WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
+        { "supervised administration turned into an in-person evaluation", "UPDATE encounters SET kind = 0 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "monitoring lengthened", "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "blood pressure removed", "UPDATE encounters SET bp_systolic = NULL, bp_diastolic = NULL, bp_measured_at = NULL WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "administered dose edited", "UPDATE encounters SET med_dose_mg = 1 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "encounter moved to another state", "UPDATE encounters SET location_state = 'NY' WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "encounter deleted", "DELETE FROM encounters WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
     };
 
     [Theory]
@@ -111,7 +121,7 @@ public abstract partial class LedgerContractTests
         Assert.Equal(decisionIds[3], verification.FirstBreak.RecordId);
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(sequence, verification.FirstBreak.Sequence);
-        Assert.Equal(6, verification.LinksVerified);
+        Assert.Equal(8, verification.LinksVerified);
     }
 
     [Fact]
@@ -186,7 +196,7 @@ public abstract partial class LedgerContractTests
         var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
 
         Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
-        Assert.Equal(8, intact.LinksVerified);
+        Assert.Equal(10, intact.LinksVerified);
         Assert.Equal(AuditKind.Release, edited.FirstBreak!.Kind);
         Assert.Equal(decided.Decision.DecisionId, edited.FirstBreak.RecordId);
     }
@@ -213,6 +223,61 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task An_encounter_inserted_without_a_link_is_reported()
+    {
+        // A forged in-person evaluation would satisfy the rules that ask for one.
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        const string columns = "patient_key, platform_patient_id, clinician_npi, kind, occurred_at, location_state, monitoring_minutes, " +
+            "bp_systolic, bp_diastolic, bp_measured_at, med_drug_class, med_compounded, med_route, med_setting, med_dose_mg, med_total_mg, " +
+            "med_days_supply, med_refills_authorized, fingerprint, recorded_at";
+        await ExecuteAsync(
+            dialect,
+            $"INSERT INTO encounters (platform_id, encounter_id, {columns}) SELECT platform_id, 'enc-forged', {columns} FROM encounters WHERE encounter_id = 'enc-audit'");
+        var chain = await ScalarAsync(dialect, $"SELECT chain FROM audit_chain WHERE record_id = '{PlatformB}/enc-audit'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal("the encounter has no audit link", verification.FirstBreak!.Reason);
+        Assert.Equal(AuditKind.Encounter, verification.FirstBreak.Kind);
+        Assert.Equal($"{PlatformB}/enc-forged", verification.FirstBreak.RecordId);
+        Assert.Equal(chain, verification.FirstBreak.Chain);
+    }
+
+    [Fact]
+    public async Task Dispenses_and_encounters_recorded_before_they_were_chained_are_linked_by_the_upgrade()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        await ledger.RecordPrescriptionAsync(Prescription(patient, "rx-old", Now - TimeSpan.FromDays(40), imported: true), Now, CancellationToken.None);
+        await ledger.RecordDispenseAsync(Dispense(patient, "rx-old", "dsp-old", Now - TimeSpan.FromDays(39)), CancellationToken.None);
+        await ledger.RecordEncounterAsync(Encounter(patient, "enc-old-1", Now - TimeSpan.FromDays(41), null, null), CancellationToken.None);
+        await ledger.RecordEncounterAsync(
+            Encounter(patient, "enc-old-2", Now - TimeSpan.FromDays(20), new Domain.Prescribing.BloodPressure(131, 85, Now - TimeSpan.FromDays(20)), Nasal),
+            CancellationToken.None);
+        // As a ledger of schema version 5 holds them: the reports unlinked (their links were the chain's last).
+        await ExecuteAsync(dialect, $"DELETE FROM audit_chain WHERE kind IN ('{AuditKind.Dispense}', '{AuditKind.Encounter}')", expectedRows: 3);
+        await ExecuteAsync(dialect, "DELETE FROM ledger_schema WHERE version = 6");
+        var before = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        await ledger.MigrateAsync(CancellationToken.None);
+        var upgraded = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ledger.MigrateAsync(CancellationToken.None);
+        var again = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, "UPDATE encounters SET occurred_at = occurred_at + 86400000 WHERE encounter_id = 'enc-old-1'");
+        var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Contains("has no audit link", before.FirstBreak!.Reason, StringComparison.Ordinal);
+        Assert.True(upgraded.IsIntact, upgraded.FirstBreak?.ToString());
+        Assert.Equal(4, upgraded.LinksVerified);
+        Assert.Equal(4, again.LinksVerified);
+        Assert.Equal(AuditKind.Encounter, edited.FirstBreak!.Kind);
+        Assert.Equal($"{PlatformB}/enc-old-1", edited.FirstBreak.RecordId);
+        Assert.Equal("the audited record was changed after it was written", edited.FirstBreak.Reason);
+    }
+
+    [Fact]
     public async Task A_decision_linked_twice_is_reported_at_its_second_link()
     {
         // The copy chains on correctly (the hashes are keyless; anchors are what pin a chain), so only
@@ -234,7 +299,7 @@ public abstract partial class LedgerContractTests
         Assert.Equal(decisionIds[0], verification.FirstBreak.RecordId);
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(head + 1, verification.FirstBreak.Sequence);
-        Assert.Equal(7, verification.LinksVerified);
+        Assert.Equal(9, verification.LinksVerified);
     }
 
     [Fact]
@@ -382,7 +447,10 @@ public abstract partial class LedgerContractTests
         Assert.Equal("the audited record is missing", verification.FirstBreak.Reason);
     }
 
-    /// <summary>A new store with a denied decision, a confirmed one (with an override), a released one and a pending one.</summary>
+    /// <summary>
+    /// A new store with a denied decision, a confirmed one (with an override), a released one and a pending
+    /// one; the confirmed prescription's dispense (dsp-audit) and a supervised administration (enc-audit).
+    /// </summary>
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
         var dialect = (await NewStoreAsync(1))[0];
@@ -403,6 +471,10 @@ public abstract partial class LedgerContractTests
         await ledger.ReleaseDecisionAsync(PlatformA, releasedDecision.DecisionId, Now, CancellationToken.None);
         var pending = Request(NewPatient(), "req-pending", "fp-pending");
         var pendingDecision = (await ledger.DecideAsync(pending, _ => Decision(pending, Now, reserve: true), CancellationToken.None)).Decision;
+        await ledger.RecordDispenseAsync(Dispense(patient, "rx-audit", "dsp-audit", Now), CancellationToken.None);
+        await ledger.RecordEncounterAsync(
+            Encounter(patient, "enc-audit", Now - TimeSpan.FromDays(3), new Domain.Prescribing.BloodPressure(128, 82, Now - TimeSpan.FromDays(3)), Nasal),
+            CancellationToken.None);
         return (ledger, dialect, [deniedDecision.DecisionId, confirmedDecision.DecisionId, releasedDecision.DecisionId, pendingDecision.DecisionId]);
     }
 

@@ -11,4 +11,10 @@ public static class AuditKind
 
     /// <summary>A decision's reservation ended before it was confirmed: released by its platform, or found expired by a late confirmation.</summary>
     public const string Release = "release";
+
+    /// <summary>A pharmacy's dispense of a recorded prescription (chained since schema version 6).</summary>
+    public const string Dispense = "dispense";
+
+    /// <summary>An in-person evaluation or supervised administration (chained since schema version 6).</summary>
+    public const string Encounter = "encounter";
 }

@@ -149,6 +149,15 @@ internal static class LedgerSchema
             value TEXT NOT NULL);
         """;
 
+    /// <summary>
+    /// Dispenses and encounters are chained from this version on. No schema changes: the step is the
+    /// links for the rows recorded before, which need the chain's hashing and so are appended by the
+    /// ledger itself in the migration's transaction (<see cref="SqlGuardLedger.ReportsChainedFromVersion"/>).
+    /// Guards of an earlier version must be stopped for this upgrade: a dispense they record after it
+    /// has no link and is reported by the audit.
+    /// </summary>
+    private const string Version6 = "";
+
     /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until
     /// commit, ending with ';' (empty where the migration's transaction already excludes them).</param>
     public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain) =>
@@ -164,6 +173,7 @@ internal static class LedgerSchema
         Version3.Replace("{INT}", integer, StringComparison.Ordinal).Replace("{LOCK_AUDIT_CHAIN}", lockAuditChain, StringComparison.Ordinal),
         Version4,
         Version5,
+        Version6,
     ];
 
     private static string Expand(string prefix, string nullability) =>

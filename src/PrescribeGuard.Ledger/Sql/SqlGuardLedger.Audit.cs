@@ -8,8 +8,8 @@ using PrescribeGuard.Ledger.Records;
 namespace PrescribeGuard.Ledger.Sql;
 
 /// <summary>
-/// The audit chain: every decision, recorded prescription (with its override) and release appends a
-/// link, in the same transaction as the row it vouches for, hashing the row's audited content and
+/// The audit chain: every decision, recorded prescription (with its override), release, dispense and
+/// encounter appends a link, in the same transaction as the row it vouches for, hashing the row's audited content and
 /// the previous link of its chain (a patient's links all go to one chain, see
 /// <see cref="ILedgerDialect.AuditChainOf"/>). <see cref="VerifyAuditAsync"/> walks the chains and
 /// recomputes each row's hash.
@@ -96,7 +96,7 @@ public sealed partial class SqlGuardLedger
             var previous = string.Empty;
             var expected = 1L;
             var verified = 0L;
-            var decisionLinks = 0L;
+            var linksOfKind = new Dictionary<string, long>(StringComparer.Ordinal);
             var released = new HashSet<string>(StringComparer.Ordinal);
             var recorded = new HashSet<string>(StringComparer.Ordinal);
             var starts = new List<(int Chain, int Start)>();
@@ -117,19 +117,22 @@ public sealed partial class SqlGuardLedger
                     return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
                 }
 
-                decisionLinks += link.Kind == AuditKind.Decision ? 1 : 0;
+                linksOfKind[link.Kind] = linksOfKind.GetValueOrDefault(link.Kind) + 1;
                 (link.Kind == AuditKind.Release ? released : link.Kind == AuditKind.Prescription ? recorded : null)?.Add(link.RecordId);
                 previous = link.Hash;
                 expected++;
                 verified++;
             }
 
-            var decisions = Convert.ToInt64(
-                await connection.Command(transaction, "SELECT COUNT(*) FROM decisions").ExecuteScalarAsync(cancellationToken),
-                System.Globalization.CultureInfo.InvariantCulture);
-            if (decisions != decisionLinks)
+            foreach (var paired in RecordsWithOneLinkEach)
             {
-                return new AuditVerification(links.Count, await DecisionLinkMismatchAsync(connection, transaction, links, cancellationToken));
+                var rows = Convert.ToInt64(
+                    await connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}").ExecuteScalarAsync(cancellationToken),
+                    System.Globalization.CultureInfo.InvariantCulture);
+                if (rows != linksOfKind.GetValueOrDefault(paired.Kind))
+                {
+                    return new AuditVerification(links.Count, await LinkMismatchAsync(connection, transaction, links, paired, cancellationToken));
+                }
             }
 
             if (await UnvouchedReservationStateAsync(connection, transaction, released, recorded, cancellationToken) is { } unvouched)
@@ -263,6 +266,10 @@ public sealed partial class SqlGuardLedger
                     return current == written ? current : AuditHash.Content(audited);
                 }
 
+            case AuditKind.Dispense:
+                return await ReportContentAsync(connection, transaction, DispenseReport, recordId, cancellationToken);
+            case AuditKind.Encounter:
+                return await ReportContentAsync(connection, transaction, EncounterReport, recordId, cancellationToken);
             default:
                 return null;
         }

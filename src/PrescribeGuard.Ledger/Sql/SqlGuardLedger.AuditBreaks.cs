@@ -15,7 +15,17 @@ public sealed partial class SqlGuardLedger
     [
         ("decisions", ["decision_id"], AuditKind.Decision),
         ("prescriptions", ["platform_id", "prescription_id"], AuditKind.Prescription),
+        ("dispenses", ["platform_id", "dispense_id"], AuditKind.Dispense),
+        ("encounters", ["platform_id", "encounter_id"], AuditKind.Encounter),
         ("audit_chain", ["record_id"], null),
+    ];
+
+    /// <summary>The records each of which has exactly one link of its own: the table, and its link's record id in SQL.</summary>
+    private static readonly (string Kind, string Table, string RecordIdSql)[] RecordsWithOneLinkEach =
+    [
+        (AuditKind.Decision, "decisions", "decision_id"),
+        (AuditKind.Dispense, "dispenses", "platform_id || '/' || dispense_id"),
+        (AuditKind.Encounter, "encounters", "platform_id || '/' || encounter_id"),
     ];
 
     /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null.</summary>
@@ -51,35 +61,35 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>
-    /// The decisions and their links do not pair up (every link already verified, so each names a decision
-    /// that exists): either a decision has no link, placed on its patient's chain where its link would have
-    /// been appended, or a decision's link appears twice, placed at the second.
+    /// The records of a kind and their links do not pair up (every link already verified, so each names a
+    /// record that exists): either a record has no link, placed on its patient's chain where its link
+    /// would have been appended, or a record's link appears twice, placed at the second.
     /// </summary>
-    private async Task<AuditBreak> DecisionLinkMismatchAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditLinkRow> links, CancellationToken cancellationToken)
+    private async Task<AuditBreak> LinkMismatchAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditLinkRow> links, (string Kind, string Table, string RecordIdSql) paired, CancellationToken cancellationToken)
     {
         var linked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var link in links)
         {
-            if (link.Kind == AuditKind.Decision && !linked.Add(link.RecordId))
+            if (link.Kind == paired.Kind && !linked.Add(link.RecordId))
             {
-                return new AuditBreak(link.Seq, link.Kind, link.RecordId, "a second link for the same decision") { Chain = link.Chain };
+                return new AuditBreak(link.Seq, link.Kind, link.RecordId, $"a second link for the same {paired.Kind}") { Chain = link.Chain };
             }
         }
 
-        await using var command = connection.Command(transaction, "SELECT decision_id, patient_key FROM decisions ORDER BY decision_id");
+        await using var command = connection.Command(transaction, $"SELECT {paired.RecordIdSql}, patient_key FROM {paired.Table} ORDER BY 1");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var decisionId = reader.GetString(0);
-            if (!linked.Contains(decisionId))
+            var recordId = reader.GetString(0);
+            if (!linked.Contains(recordId))
             {
                 var chain = dialect.AuditChainOf(new PatientKey(reader.GetString(1)));
                 var head = links.Where(link => link.Chain == chain).Select(link => link.Seq).DefaultIfEmpty(0).Max();
-                return new AuditBreak(head + 1, AuditKind.Decision, decisionId, "the decision has no audit link") { Chain = chain };
+                return new AuditBreak(head + 1, paired.Kind, recordId, $"the {paired.Kind} has no audit link") { Chain = chain };
             }
         }
 
-        return new AuditBreak(links.Count + 1, AuditKind.Decision, "*", "the decisions and their links do not pair up");
+        return new AuditBreak(links.Count + 1, paired.Kind, "*", $"the {paired.Table} and their links do not pair up");
     }
 }

@@ -150,11 +150,13 @@ public sealed partial class SqlGuardLedger
 
             entry.EnsureNotBefore(issuedAt);
 
-            await connection.Command(
+            var command = connection.Command(
                     transaction,
-                    "INSERT INTO dispenses (platform_id, dispense_id, prescription_id, patient_key, platform_patient_id, pharmacy_id, dispensed_at, " +
-                    "fill_number, total_mg, days_supply, fingerprint, recorded_at) VALUES (@platform_id, @dispense_id, @prescription_id, @patient_key, " +
-                    "@platform_patient_id, @pharmacy_id, @dispensed_at, @fill_number, @total_mg, @days_supply, @fingerprint, @recorded_at)")
+                    Audited(
+                        dialect,
+                        "INSERT INTO dispenses (platform_id, dispense_id, prescription_id, patient_key, platform_patient_id, pharmacy_id, dispensed_at, " +
+                        "fill_number, total_mg, days_supply, fingerprint, recorded_at) VALUES (@platform_id, @dispense_id, @prescription_id, @patient_key, " +
+                        "@platform_patient_id, @pharmacy_id, @dispensed_at, @fill_number, @total_mg, @days_supply, @fingerprint, @recorded_at)"))
                 .With("@platform_id", entry.PlatformId)
                 .With("@dispense_id", entry.DispenseId)
                 .With("@prescription_id", entry.PrescriptionId)
@@ -166,7 +168,8 @@ public sealed partial class SqlGuardLedger
                 .With("@total_mg", entry.TotalMg)
                 .With("@days_supply", entry.DaysSupply)
                 .With("@fingerprint", dispense.Fingerprint)
-                .With("@recorded_at", DateTimeOffset.UtcNow)
+                .With("@recorded_at", DateTimeOffset.UtcNow);
+            await WithAuditLink(command, dispense.PatientKey, AuditKind.Dispense, $"{entry.PlatformId}/{entry.DispenseId}", DispenseContent(dispense))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
@@ -192,13 +195,15 @@ public sealed partial class SqlGuardLedger
                 return (repeat, false);
             }
 
-            await connection.Command(
+            var command = connection.Command(
                     transaction,
-                    "INSERT INTO encounters (platform_id, encounter_id, patient_key, platform_patient_id, clinician_npi, kind, occurred_at, " +
-                    "location_state, monitoring_minutes, bp_systolic, bp_diastolic, bp_measured_at, " + MedicationColumns.List("med_") +
-                    ", fingerprint, recorded_at) VALUES (@platform_id, @encounter_id, @patient_key, @platform_patient_id, @clinician_npi, @kind, " +
-                    "@occurred_at, @location_state, @monitoring_minutes, @bp_systolic, @bp_diastolic, @bp_measured_at, " +
-                    MedicationColumns.Parameters("med_") + ", @fingerprint, @recorded_at)")
+                    Audited(
+                        dialect,
+                        "INSERT INTO encounters (platform_id, encounter_id, patient_key, platform_patient_id, clinician_npi, kind, occurred_at, " +
+                        "location_state, monitoring_minutes, bp_systolic, bp_diastolic, bp_measured_at, " + MedicationColumns.List("med_") +
+                        ", fingerprint, recorded_at) VALUES (@platform_id, @encounter_id, @patient_key, @platform_patient_id, @clinician_npi, @kind, " +
+                        "@occurred_at, @location_state, @monitoring_minutes, @bp_systolic, @bp_diastolic, @bp_measured_at, " +
+                        MedicationColumns.Parameters("med_") + ", @fingerprint, @recorded_at)"))
                 .With("@platform_id", entry.PlatformId)
                 .With("@encounter_id", entry.EncounterId)
                 .With("@patient_key", encounter.PatientKey.Value)
@@ -213,7 +218,8 @@ public sealed partial class SqlGuardLedger
                 .With("@bp_measured_at", entry.BloodPressure?.MeasuredAt)
                 .WithMedication("med_", entry.Medication)
                 .With("@fingerprint", encounter.Fingerprint)
-                .With("@recorded_at", DateTimeOffset.UtcNow)
+                .With("@recorded_at", DateTimeOffset.UtcNow);
+            await WithAuditLink(command, encounter.PatientKey, AuditKind.Encounter, $"{entry.PlatformId}/{entry.EncounterId}", EncounterContent(encounter))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);

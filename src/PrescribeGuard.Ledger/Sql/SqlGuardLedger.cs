@@ -45,9 +45,17 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             for (var next = version; next < dialect.Migrations.Count; next++)
             {
                 // A migration that copies a table may run far longer than any check may: no command timeout.
-                var migration = connection.Command(transaction, dialect.Migrations[next]);
-                migration.CommandTimeout = 0;
-                await migration.ExecuteNonQueryAsync(cancellationToken);
+                if (dialect.Migrations[next].Length > 0)
+                {
+                    var migration = connection.Command(transaction, dialect.Migrations[next]);
+                    migration.CommandTimeout = 0;
+                    await migration.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                if (next + 1 == ReportsChainedFromVersion)
+                {
+                    await LinkReportsRecordedBeforeAsync(connection, transaction, cancellationToken);
+                }
                 await connection.Command(transaction, "INSERT INTO ledger_schema (version) VALUES (@version)")
                     .With("@version", next + 1)
                     .ExecuteNonQueryAsync(cancellationToken);

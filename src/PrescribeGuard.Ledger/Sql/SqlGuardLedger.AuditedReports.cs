@@ -1,0 +1,134 @@
+using System.Data.Common;
+using PrescribeGuard.Domain.Identity;
+using PrescribeGuard.Ledger.Audit;
+using PrescribeGuard.Ledger.Records;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// Dispenses and encounters, reported by pharmacies and clinics, are chained like prescriptions: the
+/// rules read them (a supply that ended, an in-person evaluation that happened), so an edited or forged
+/// one could let a prescription through. Their audited content is every column but recorded_at, in
+/// the store's own representation (texts, integers, reals, nulls), built from the record when written
+/// and from the row when verified.
+/// </summary>
+public sealed partial class SqlGuardLedger
+{
+    /// <summary>A chained report table: its audit kind, its id column, and its audited columns in order, each with how it is read.</summary>
+    private sealed record AuditedReport(string Kind, string Table, string IdColumn, (string Column, char Read)[] Columns)
+    {
+        public string FindSql { get; } =
+            $"SELECT {string.Join(", ", Columns.Select(column => column.Column))} FROM {Table} WHERE platform_id = @platform_id AND {IdColumn} = @id";
+
+        /// <summary>
+        /// The audited content of the row the reader is on, its columns from ordinal <paramref name="first"/>:
+        /// 's' text, 'i' integer, 'r' real, each possibly null.
+        /// </summary>
+        public string ContentOf(DbDataReader reader, int first = 0)
+        {
+            var values = new object?[Columns.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                var ordinal = first + i;
+                values[i] = reader.IsDBNull(ordinal) ? null : Columns[i].Read switch
+                {
+                    's' => reader.GetString(ordinal),
+                    'i' => reader.GetInt64(ordinal),
+                    _ => reader.GetDouble(ordinal),
+                };
+            }
+
+            return AuditHash.Content(values);
+        }
+    }
+
+    private static readonly (string Column, char Read)[] MedicationRead =
+        [("drug_class", 'i'), ("compounded", 'i'), ("route", 'i'), ("setting", 'i'), ("dose_mg", 'r'), ("total_mg", 'r'), ("days_supply", 'i'), ("refills_authorized", 'i')];
+
+    private static readonly AuditedReport DispenseReport = new(
+        AuditKind.Dispense,
+        "dispenses",
+        "dispense_id",
+        [
+            ("platform_id", 's'), ("dispense_id", 's'), ("prescription_id", 's'), ("patient_key", 's'), ("platform_patient_id", 's'),
+            ("pharmacy_id", 's'), ("dispensed_at", 'i'), ("fill_number", 'i'), ("total_mg", 'r'), ("days_supply", 'i'), ("fingerprint", 's'),
+        ]);
+
+    private static readonly AuditedReport EncounterReport = new(
+        AuditKind.Encounter,
+        "encounters",
+        "encounter_id",
+        [
+            ("platform_id", 's'), ("encounter_id", 's'), ("patient_key", 's'), ("platform_patient_id", 's'), ("clinician_npi", 's'), ("kind", 'i'),
+            ("occurred_at", 'i'), ("location_state", 's'), ("monitoring_minutes", 'i'), ("bp_systolic", 'i'), ("bp_diastolic", 'i'), ("bp_measured_at", 'i'),
+            .. MedicationRead.Select(column => ("med_" + column.Column, column.Read)),
+            ("fingerprint", 's'),
+        ]);
+
+    /// <summary>The schema version from which dispenses and encounters carry audit links.</summary>
+    internal const int ReportsChainedFromVersion = 6;
+
+    private static readonly AuditedReport[] AuditedReports = [DispenseReport, EncounterReport];
+
+    private static string DispenseContent(StoredDispense dispense)
+    {
+        var entry = dispense.Entry;
+        return AuditHash.Content(
+            entry.PlatformId, entry.DispenseId, entry.PrescriptionId, dispense.PatientKey.Value, dispense.PlatformPatientId, entry.PharmacyId,
+            entry.DispensedAt.ToUnixTimeMilliseconds(), (long)entry.FillNumber, entry.TotalMg, (long)entry.DaysSupply, dispense.Fingerprint);
+    }
+
+    private static string EncounterContent(StoredEncounter encounter)
+    {
+        var entry = encounter.Entry;
+        object?[] medication = entry.Medication is { } given ? MedicationFields(given) : new object?[MedicationColumns.Count];
+        return AuditHash.Content(
+        [
+            entry.PlatformId, entry.EncounterId, encounter.PatientKey.Value, encounter.PlatformPatientId, entry.ClinicianNpi, (long)entry.Kind,
+            entry.OccurredAt.ToUnixTimeMilliseconds(), entry.LocationState, (long)entry.MonitoringMinutes,
+            (long?)entry.BloodPressure?.Systolic, (long?)entry.BloodPressure?.Diastolic, entry.BloodPressure?.MeasuredAt.ToUnixTimeMilliseconds(),
+            .. medication,
+            encounter.Fingerprint,
+        ]);
+    }
+
+    /// <summary>The audited content of a dispense or encounter as it is now (record id platform/id), or null if it is gone.</summary>
+    private static async Task<string?> ReportContentAsync(
+        DbConnection connection, DbTransaction transaction, AuditedReport report, string recordId, CancellationToken cancellationToken)
+    {
+        var separator = recordId.IndexOf('/', StringComparison.Ordinal);
+        await using var command = connection.Command(transaction, report.FindSql)
+            .With("@platform_id", recordId[..Math.Max(separator, 0)])
+            .With("@id", recordId[(separator + 1)..]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? report.ContentOf(reader) : null;
+    }
+
+    /// <summary>
+    /// Links for the dispenses and encounters recorded before they were chained (schema version 6), in
+    /// the migration's transaction: from the upgrade on, every such row has a link, so one inserted
+    /// without one is reported. The link vouches for the row as it was at the upgrade.
+    /// </summary>
+    private async Task LinkReportsRecordedBeforeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        foreach (var report in AuditedReports)
+        {
+            var rows = new List<(PatientKey PatientKey, string RecordId, string Content)>();
+            await using (var command = connection.Command(
+                transaction, $"SELECT patient_key, platform_id || '/' || {report.IdColumn}, {string.Join(", ", report.Columns.Select(column => column.Column))} FROM {report.Table} ORDER BY platform_id, {report.IdColumn}"))
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((new PatientKey(reader.GetString(0)), reader.GetString(1), report.ContentOf(reader, 2)));
+                }
+            }
+
+            foreach (var (patientKey, recordId, content) in rows)
+            {
+                await WithAuditLink(connection.Command(transaction, Before(dialect.AuditChainLockSql) + AuditLinkSql(dialect)), patientKey, report.Kind, recordId, content)
+                    .ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+}
