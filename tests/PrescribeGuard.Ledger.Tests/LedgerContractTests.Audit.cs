@@ -17,8 +17,8 @@ public abstract partial class LedgerContractTests
         var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
 
         Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
-        // Four decisions, one confirmed by a prescription, one released, one pending; a dispense and a supervised administration.
-        Assert.Equal(8, verification.LinksVerified);
+        // Four decisions, one confirmed by a prescription, one released, one pending; a dispense, a supervised administration and an in-person evaluation.
+        Assert.Equal(9, verification.LinksVerified);
         Assert.Equal(4, decisionIds.Count);
     }
 
@@ -62,6 +62,11 @@ public abstract partial class LedgerContractTests
         { "administered dose edited", "UPDATE encounters SET med_dose_mg = 1 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
         { "encounter moved to another state", "UPDATE encounters SET location_state = 'NY' WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
         { "encounter deleted", "DELETE FROM encounters WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
+        { "in-person evaluation dated back", "UPDATE encounters SET occurred_at = occurred_at - 86400000 WHERE encounter_id = 'enc-eval'", AuditKind.Encounter },
+        { "in-person evaluation given a blood pressure", "UPDATE encounters SET bp_systolic = 120, bp_diastolic = 80, bp_measured_at = occurred_at WHERE encounter_id = 'enc-eval'", AuditKind.Encounter },
+        // A null where the record needs a value (SQLite's reader throws on it): a break, not an exception.
+        { "pending reservation's dose removed", "UPDATE decisions SET res_dose_mg = NULL WHERE decision_id = '{3}'", AuditKind.Decision },
+        { "pending reservation's prescriber removed", "UPDATE decisions SET reservation_prescriber_npi = NULL WHERE decision_id = '{3}'", AuditKind.Decision },
     };
 
     [Theory]
@@ -75,6 +80,11 @@ public abstract partial class LedgerContractTests
 
         Assert.False(verification.IsIntact, tampering);
         Assert.Equal(kind, verification.FirstBreak!.Kind);
+        if (System.Text.RegularExpressions.Regex.Match(sql, "'((?:dsp|enc)-[a-z]+)'") is { Success: true } report)
+        {
+            Assert.Equal($"{(kind == AuditKind.Dispense ? PlatformA : PlatformB)}/{report.Groups[1].Value}", verification.FirstBreak.RecordId);
+        }
+
         for (var i = 0; i < decisionIds.Count; i++)
         {
             if (kind == AuditKind.Decision && sql.Contains($"'{{{i}}}'", StringComparison.Ordinal))
@@ -121,7 +131,7 @@ public abstract partial class LedgerContractTests
         Assert.Equal(decisionIds[3], verification.FirstBreak.RecordId);
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(sequence, verification.FirstBreak.Sequence);
-        Assert.Equal(8, verification.LinksVerified);
+        Assert.Equal(9, verification.LinksVerified);
     }
 
     [Fact]
@@ -196,7 +206,7 @@ public abstract partial class LedgerContractTests
         var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
 
         Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
-        Assert.Equal(10, intact.LinksVerified);
+        Assert.Equal(11, intact.LinksVerified);
         Assert.Equal(AuditKind.Release, edited.FirstBreak!.Kind);
         Assert.Equal(decided.Decision.DecisionId, edited.FirstBreak.RecordId);
     }
@@ -220,6 +230,32 @@ public abstract partial class LedgerContractTests
         Assert.Equal("dec-forged", verification.FirstBreak.RecordId);
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}") + 1, verification.FirstBreak.Sequence);
+    }
+
+    [Fact]
+    public async Task A_dispense_inserted_without_a_link_is_reported()
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        const string columns = "prescription_id, patient_key, platform_patient_id, pharmacy_id, dispensed_at, fill_number, total_mg, days_supply, fingerprint, recorded_at";
+        await ExecuteAsync(
+            dialect,
+            $"INSERT INTO dispenses (platform_id, dispense_id, {columns}) SELECT platform_id, 'dsp-forged', {columns} FROM dispenses WHERE dispense_id = 'dsp-audit'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal("the dispense has no audit link", verification.FirstBreak!.Reason);
+        Assert.Equal($"{PlatformA}/dsp-forged", verification.FirstBreak.RecordId);
+    }
+
+    [Fact]
+    public async Task A_guard_refuses_a_ledger_of_a_newer_schema_rather_than_write_what_it_lacks()
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        await ExecuteAsync(dialect, $"INSERT INTO ledger_schema (version) VALUES ({dialect.Migrations.Count + 1})");
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.MigrateAsync(CancellationToken.None));
+
+        Assert.Contains($"schema version {dialect.Migrations.Count + 1}", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -251,13 +287,14 @@ public abstract partial class LedgerContractTests
         await ledger.MigrateAsync(CancellationToken.None);
         var patient = NewPatient();
         await ledger.RecordPrescriptionAsync(Prescription(patient, "rx-old", Now - TimeSpan.FromDays(40), imported: true), Now, CancellationToken.None);
-        await ledger.RecordDispenseAsync(Dispense(patient, "rx-old", "dsp-old", Now - TimeSpan.FromDays(39)), CancellationToken.None);
-        await ledger.RecordEncounterAsync(Encounter(patient, "enc-old-1", Now - TimeSpan.FromDays(41), null, null), CancellationToken.None);
         await ledger.RecordEncounterAsync(
             Encounter(patient, "enc-old-2", Now - TimeSpan.FromDays(20), new Domain.Prescribing.BloodPressure(131, 85, Now - TimeSpan.FromDays(20)), Nasal),
             CancellationToken.None);
-        // As a ledger of schema version 5 holds them: the reports unlinked (their links were the chain's last).
-        await ExecuteAsync(dialect, $"DELETE FROM audit_chain WHERE kind IN ('{AuditKind.Dispense}', '{AuditKind.Encounter}')", expectedRows: 3);
+        await ledger.RecordDispenseAsync(Dispense(patient, "rx-old", "dsp-old", Now - TimeSpan.FromDays(39)), CancellationToken.None);
+        await ledger.RecordEncounterAsync(Encounter(patient, "enc-old-1", Now - TimeSpan.FromDays(41), null, null), CancellationToken.None);
+        // As a ledger below schema version 6 holds them: two reports unlinked (their links were the chain's
+        // last), one already linked, which the upgrade must not link again.
+        await ExecuteAsync(dialect, $"DELETE FROM audit_chain WHERE record_id IN ('{PlatformA}/dsp-old', '{PlatformB}/enc-old-1')", expectedRows: 2);
         await ExecuteAsync(dialect, "DELETE FROM ledger_schema WHERE version = 6");
         var before = await ledger.VerifyAuditAsync(CancellationToken.None);
 
@@ -299,7 +336,6 @@ public abstract partial class LedgerContractTests
         Assert.Equal(decisionIds[0], verification.FirstBreak.RecordId);
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(head + 1, verification.FirstBreak.Sequence);
-        Assert.Equal(9, verification.LinksVerified);
     }
 
     [Fact]
@@ -449,7 +485,8 @@ public abstract partial class LedgerContractTests
 
     /// <summary>
     /// A new store with a denied decision, a confirmed one (with an override), a released one and a pending
-    /// one; the confirmed prescription's dispense (dsp-audit) and a supervised administration (enc-audit).
+    /// one; the confirmed prescription's dispense (dsp-audit), a supervised administration with a blood
+    /// pressure (enc-audit) and an in-person evaluation without one (enc-eval).
     /// </summary>
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
@@ -475,6 +512,7 @@ public abstract partial class LedgerContractTests
         await ledger.RecordEncounterAsync(
             Encounter(patient, "enc-audit", Now - TimeSpan.FromDays(3), new Domain.Prescribing.BloodPressure(128, 82, Now - TimeSpan.FromDays(3)), Nasal),
             CancellationToken.None);
+        await ledger.RecordEncounterAsync(Encounter(patient, "enc-eval", Now - TimeSpan.FromDays(5), null, null), CancellationToken.None);
         return (ledger, dialect, [deniedDecision.DecisionId, confirmedDecision.DecisionId, releasedDecision.DecisionId, pendingDecision.DecisionId]);
     }
 

@@ -83,6 +83,20 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
     }
 
     [Fact]
+    public async Task A_link_edited_to_another_storage_class_is_reported_at_that_link()
+    {
+        // The release link, not the decision's link that shares its record id.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        await ExecuteAsync(dialect, $"UPDATE audit_chain SET recorded_at = recorded_at + 0.5 WHERE kind = '{AuditKind.Release}' AND record_id = '{decisionIds[2]}'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(AuditKind.Release, verification.FirstBreak!.Kind);
+        Assert.Equal(decisionIds[2], verification.FirstBreak.RecordId);
+        Assert.Equal("recorded_at holds a real where its column declares INTEGER", verification.FirstBreak.Reason);
+    }
+
+    [Fact]
     public async Task A_decision_and_its_audit_link_are_written_without_temporary_tables()
     {
         // Every check writes these: an INSERT … SELECT of audit_chain from itself made SQLite open

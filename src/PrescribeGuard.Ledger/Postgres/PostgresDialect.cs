@@ -32,7 +32,11 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
         _dataSource = NpgsqlDataSource.Create(WithDefaults(connectionString));
         _onStateChange = OnStateChange;
         Migrations = LedgerSchema.Migrations(
-            "BIGINT", "DOUBLE PRECISION", "BYTEA", lockAuditChain: "LOCK TABLE audit_chain IN ACCESS EXCLUSIVE MODE;");
+            "BIGINT",
+            "DOUBLE PRECISION",
+            "BYTEA",
+            lockAuditChain: "LOCK TABLE audit_chain IN ACCESS EXCLUSIVE MODE;",
+            lockReports: "LOCK TABLE dispenses, encounters IN SHARE MODE;");
     }
 
     public string Name => "postgres";

@@ -40,6 +40,17 @@ internal static class DbCommandExtensions
     }
 
     /// <summary>Array parameters of a multi-row statement, one per name, in order.</summary>
+    public static DbCommand WithArrays(this DbCommand command, IReadOnlyList<string> names, IReadOnlyList<Array> arrays)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            command.With(names[i], arrays[i]);
+        }
+
+        return command;
+    }
+
+    /// <summary>Array parameters of a multi-row statement, one per name, in order.</summary>
     public static DbBatchCommand WithArrays(this DbBatchCommand command, IReadOnlyList<string> names, IReadOnlyList<Array> arrays)
     {
         for (var i = 0; i < names.Count; i++)

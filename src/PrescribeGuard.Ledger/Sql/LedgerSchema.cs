@@ -153,14 +153,17 @@ internal static class LedgerSchema
     /// Dispenses and encounters are chained from this version on. No schema changes: the step is the
     /// links for the rows recorded before, which need the chain's hashing and so are appended by the
     /// ledger itself in the migration's transaction (<see cref="SqlGuardLedger.ReportsChainedFromVersion"/>).
-    /// Guards of an earlier version must be stopped for this upgrade: a dispense they record after it
-    /// has no link and is reported by the audit.
+    /// {LOCK_REPORTS} keeps writers of the previous version from adding a row between the read and the
+    /// commit. Guards of an earlier version must still be stopped for this upgrade: a dispense they record
+    /// after it has no link and is reported by the audit.
     /// </summary>
-    private const string Version6 = "";
+    private const string Version6 = "{LOCK_REPORTS}";
 
     /// <param name="lockAuditChain">A statement that locks audit_chain against other writers until
     /// commit, ending with ';' (empty where the migration's transaction already excludes them).</param>
-    public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain) =>
+    /// <param name="lockReports">A statement that keeps other writers from inserting into dispenses and
+    /// encounters until commit, likewise.</param>
+    public static IReadOnlyList<string> Migrations(string integer, string real, string blob, string lockAuditChain, string lockReports) =>
     [
         Version1
             .Replace("{MEDICATION:NOT NULL}", Expand(string.Empty, "NOT NULL"), StringComparison.Ordinal)
@@ -173,7 +176,7 @@ internal static class LedgerSchema
         Version3.Replace("{INT}", integer, StringComparison.Ordinal).Replace("{LOCK_AUDIT_CHAIN}", lockAuditChain, StringComparison.Ordinal),
         Version4,
         Version5,
-        Version6,
+        Version6.Replace("{LOCK_REPORTS}", lockReports, StringComparison.Ordinal),
     ];
 
     private static string Expand(string prefix, string nullability) =>

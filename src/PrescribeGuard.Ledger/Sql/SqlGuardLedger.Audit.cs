@@ -48,9 +48,11 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>The parameters of <see cref="Audited"/>'s link, for a row of the patient's chain.</summary>
-    private DbCommand WithAuditLink(DbCommand command, PatientKey patientKey, string kind, string recordId, string contentHash)
+    private DbCommand WithAuditLink(DbCommand command, PatientKey patientKey, string kind, string recordId, string contentHash) =>
+        WithAuditLink(command, dialect.AuditChainOf(patientKey), kind, recordId, contentHash);
+
+    private DbCommand WithAuditLink(DbCommand command, int chain, string kind, string recordId, string contentHash)
     {
-        var chain = dialect.AuditChainOf(patientKey);
         if (dialect.AuditChainLockSql is not null)
         {
             command.With("@audit_chain_lock", dialect.AuditChainLockKey(chain));
@@ -96,7 +98,7 @@ public sealed partial class SqlGuardLedger
             var previous = string.Empty;
             var expected = 1L;
             var verified = 0L;
-            var linksOfKind = new Dictionary<string, long>(StringComparer.Ordinal);
+            var linkedOnce = RecordsWithOneLinkEach.ToDictionary(paired => paired.Kind, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
             var released = new HashSet<string>(StringComparer.Ordinal);
             var recorded = new HashSet<string>(StringComparer.Ordinal);
             var starts = new List<(int Chain, int Start)>();
@@ -111,13 +113,13 @@ public sealed partial class SqlGuardLedger
                 var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
                     : link.Prev != previous ? "does not follow the previous link"
                     : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
+                    : linkedOnce.TryGetValue(link.Kind, out var once) && !once.Add(link.RecordId) ? $"a second link for the same {link.Kind}"
                     : await RecordBrokenAsync(connection, transaction, link, cancellationToken);
                 if (broken is not null)
                 {
                     return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
                 }
 
-                linksOfKind[link.Kind] = linksOfKind.GetValueOrDefault(link.Kind) + 1;
                 (link.Kind == AuditKind.Release ? released : link.Kind == AuditKind.Prescription ? recorded : null)?.Add(link.RecordId);
                 previous = link.Hash;
                 expected++;
@@ -129,9 +131,9 @@ public sealed partial class SqlGuardLedger
                 var rows = Convert.ToInt64(
                     await connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}").ExecuteScalarAsync(cancellationToken),
                     System.Globalization.CultureInfo.InvariantCulture);
-                if (rows != linksOfKind.GetValueOrDefault(paired.Kind))
+                if (rows != linkedOnce[paired.Kind].Count)
                 {
-                    return new AuditVerification(links.Count, await LinkMismatchAsync(connection, transaction, links, paired, cancellationToken));
+                    return new AuditVerification(links.Count, await RecordWithoutLinkAsync(connection, transaction, links, linkedOnce[paired.Kind], paired, cancellationToken));
                 }
             }
 

@@ -10,14 +10,14 @@ public sealed partial class SqlGuardLedger
     /// <summary>One row of audit_chain as the verifier reads it.</summary>
     private readonly record struct AuditLinkRow(int Chain, long Seq, string Kind, string RecordId, string Content, string Prev, string Hash);
 
-    /// <summary>The tables whose rows links vouch for, with the key columns that make up a link's record id (null kind: any link of that record).</summary>
+    /// <summary>The tables whose rows links vouch for, with the key columns that make up a link's record id (null kind: the links themselves, keyed chain/seq).</summary>
     private static readonly (string Table, string[] KeyColumns, string? Kind)[] AuditedTables =
     [
         ("decisions", ["decision_id"], AuditKind.Decision),
         ("prescriptions", ["platform_id", "prescription_id"], AuditKind.Prescription),
         ("dispenses", ["platform_id", "dispense_id"], AuditKind.Dispense),
         ("encounters", ["platform_id", "encounter_id"], AuditKind.Encounter),
-        ("audit_chain", ["record_id"], null),
+        ("audit_chain", ["chain", "seq"], null),
     ];
 
     /// <summary>The records each of which has exactly one link of its own: the table, and its link's record id in SQL.</summary>
@@ -37,23 +37,25 @@ public sealed partial class SqlGuardLedger
                 : content != link.Content ? "the audited record was changed after it was written"
                 : null;
         }
-        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException)
+        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException
+            || (ex is InvalidOperationException && connection.State == System.Data.ConnectionState.Open))
         {
             // An edit the reader cannot take as its column's type (an integer past 32 bits, a text
-            // where bytes belong): the request path fails on it too. Reported here, at its link, so the
+            // where bytes belong, on SQLite a null where the record needs a value; a broken connection
+            // is no such edit): the request path fails on it too. Reported here, at its link, so the
             // walk names it rather than failing as a whole.
             return "the audited record holds a value the ledger cannot read as its column's type";
         }
     }
 
-    /// <summary>A break at the first link of the record (of <paramref name="kind"/>, or of any kind when null).</summary>
+    /// <summary>A break at the link of the record of <paramref name="kind"/>, or with kind null at the link keyed chain/seq.</summary>
     private static AuditBreak AtLinkOf(IReadOnlyList<AuditLinkRow> links, string? kind, string recordId, string reason)
     {
         foreach (var link in links)
         {
-            if (link.RecordId == recordId && (kind is null || link.Kind == kind))
+            if (kind is null ? recordId == $"{link.Chain}/{link.Seq}" : link.RecordId == recordId && link.Kind == kind)
             {
-                return new AuditBreak(link.Seq, link.Kind, recordId, reason) { Chain = link.Chain };
+                return new AuditBreak(link.Seq, link.Kind, link.RecordId, reason) { Chain = link.Chain };
             }
         }
 
@@ -61,22 +63,17 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>
-    /// The records of a kind and their links do not pair up (every link already verified, so each names a
-    /// record that exists): either a record has no link, placed on its patient's chain where its link
-    /// would have been appended, or a record's link appears twice, placed at the second.
+    /// A record of the kind has no link (each link names its own record, verified, so the counts differ
+    /// only so): the first such, placed on its patient's chain where its link would have been appended.
     /// </summary>
-    private async Task<AuditBreak> LinkMismatchAsync(
-        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditLinkRow> links, (string Kind, string Table, string RecordIdSql) paired, CancellationToken cancellationToken)
+    private async Task<AuditBreak> RecordWithoutLinkAsync(
+        DbConnection connection,
+        DbTransaction transaction,
+        IReadOnlyList<AuditLinkRow> links,
+        HashSet<string> linked,
+        (string Kind, string Table, string RecordIdSql) paired,
+        CancellationToken cancellationToken)
     {
-        var linked = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var link in links)
-        {
-            if (link.Kind == paired.Kind && !linked.Add(link.RecordId))
-            {
-                return new AuditBreak(link.Seq, link.Kind, link.RecordId, $"a second link for the same {paired.Kind}") { Chain = link.Chain };
-            }
-        }
-
         await using var command = connection.Command(transaction, $"SELECT {paired.RecordIdSql}, patient_key FROM {paired.Table} ORDER BY 1");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -90,6 +87,7 @@ public sealed partial class SqlGuardLedger
             }
         }
 
+        // Only ids the SQL joins differently from the links (a forged id holding '/') end here.
         return new AuditBreak(links.Count + 1, paired.Kind, "*", $"the {paired.Table} and their links do not pair up");
     }
 }

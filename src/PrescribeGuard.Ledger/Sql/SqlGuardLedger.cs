@@ -42,6 +42,14 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             var current = await connection.Command(transaction, "SELECT COALESCE(MAX(version), 0) FROM ledger_schema")
                 .ExecuteScalarAsync(cancellationToken);
             var version = Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
+            if (version > dialect.Migrations.Count)
+            {
+                // An older guard on a newer ledger would write what the newer schema requires more of
+                // (since version 6, a dispense without its audit link).
+                throw new InvalidOperationException(
+                    $"the ledger is at schema version {version}, newer than this guard's {dialect.Migrations.Count}: run a guard built for schema version {version} or later");
+            }
+
             for (var next = version; next < dialect.Migrations.Count; next++)
             {
                 // A migration that copies a table may run far longer than any check may: no command timeout.

@@ -62,7 +62,7 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
         }.ToString();
         _writerConnectionString = new SqliteConnectionStringBuilder(_connectionString) { Pooling = false }.ToString();
         // BEGIN IMMEDIATE already excludes every other writer of the file.
-        Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty);
+        Migrations = LedgerSchema.Migrations("INTEGER", "REAL", "BLOB", lockAuditChain: string.Empty, lockReports: string.Empty);
         metrics ??= new LedgerMetrics();
         _syncer = new SqliteWalSyncer(metrics);
         _checkpointer = new SqliteCheckpointer(_writerConnectionString, walRestartFrames, checkpointInterval, metrics, _syncer);
