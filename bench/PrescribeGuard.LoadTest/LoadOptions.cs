@@ -17,6 +17,7 @@ public sealed record LoadOptions
     public string? DataDirectory { get; init; }
     public bool Reseed { get; init; }
     public bool SeedOnly { get; init; }
+    public bool AuditCost { get; init; }
     public bool SeedThroughApi { get; init; }
     public string Ledger { get; init; } = "sqlite";
     public string? Connection { get; init; }
@@ -52,6 +53,7 @@ public sealed record LoadOptions
                 "--data" => options with { DataDirectory = Next() },
                 "--reseed" => options with { Reseed = true },
                 "--seed-only" => options with { SeedOnly = true },
+                "--audit-cost" => options with { AuditCost = true },
                 "--seed-through-api" => options with { SeedThroughApi = true },
                 "--ledger" => options with { Ledger = Next() },
                 "--connection" => options with { Connection = Next() },
@@ -105,6 +107,8 @@ public sealed record LoadOptions
           --reseed            delete and seed DIR (or the --connection database) again
           --seed-through-api  seed through the gRPC API, not directly into SQLite / PostgreSQL (slow: ~1,000 records/s)
           --seed-only         seed and exit (to start the guard yourself and use --target)
+          --audit-cost        seed (directly, not through the API) and time the schema-6 upgrade step, which links
+                              every dispense and encounter, and then a whole verify-audit; exit 1 if it breaks
           --target URL        drive a running guard instead of one in this process (same --secret, seeded data)
           --ledger sqlite|postgres  --connection CS     ledger of the in-process guard; a PostgreSQL one is seeded by
                               binary COPY and reused by every run naming it (its seed is recorded in table bench_seed)

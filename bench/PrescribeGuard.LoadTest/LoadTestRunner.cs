@@ -23,6 +23,11 @@ public static class LoadTestRunner
             return 0;
         }
 
+        if (options.AuditCost && seededAt is not null)
+        {
+            return await AuditCost.RunAsync(options);
+        }
+
         await using var guard = options.Target is null ? await InProcessGuard.StartAsync(options) : null;
         var address = options.Target ?? guard!.Address;
         Console.WriteLine($"guard at {address}");
