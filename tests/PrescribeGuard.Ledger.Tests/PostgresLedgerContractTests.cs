@@ -95,6 +95,33 @@ public sealed partial class PostgresLedgerContractTests(PostgresLedgerContractTe
     }
 
     [Fact]
+    public async Task An_instance_starting_during_another_instances_long_migration_waits_it_out()
+    {
+        // The schema-6 step runs minutes on a large ledger; a second instance must not fail its
+        // start-up at the command timeout (1 s here) while the first holds the migration's lock.
+        var connectionString = new NpgsqlConnectionStringBuilder(await store.Server.CreateDatabaseAsync()) { CommandTimeout = 1 }.ToString();
+        await using var first = new PostgresDialect(connectionString);
+        await new SqlGuardLedger(first, new NoHistoryCache()).MigrateAsync(CancellationToken.None);
+        await using var migration = (NpgsqlConnection)await first.OpenAsync(CancellationToken.None);
+        await using var migrating = await migration.BeginTransactionAsync();
+        await using (var hold = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", migration, migrating))
+        {
+            // The ledger's migration lock: the patient lock of its reserved key.
+            hold.Parameters.AddWithValue("key", first.PatientLockKey(new Domain.Identity.PatientKey("schema-migration")));
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        await using var second = new PostgresDialect(connectionString);
+        var starting = new SqlGuardLedger(second, new NoHistoryCache()).MigrateAsync(CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var waitedPastItsTimeout = !starting.IsCompleted;
+        await migrating.CommitAsync();
+        await starting;
+
+        Assert.True(waitedPastItsTimeout);
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_decisions_over_two_instances_reserve_exactly_once()
     {
         var dialects = await NewStoreAsync(instances: 2);

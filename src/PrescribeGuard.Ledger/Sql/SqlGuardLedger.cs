@@ -37,6 +37,18 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
     {
         await InWriteTransactionAsync(SchemaLockKey, async (connection, transaction) =>
         {
+            // Another instance's migration (the schema-6 step alone runs minutes on a large ledger) holds
+            // this lock: wait it out rather than fail start-up at the command timeout. A command of its
+            // own, so that no cached command of the same text keeps the unlimited timeout.
+            if (dialect.PatientLockSql is { } schemaLock)
+            {
+                await using var wait = connection.CreateCommand();
+                wait.Transaction = transaction;
+                wait.CommandText = schemaLock;
+                wait.CommandTimeout = 0;
+                await wait.With("@patient_lock", dialect.PatientLockKey(SchemaLockKey)).ExecuteNonQueryAsync(cancellationToken);
+            }
+
             await connection.Command(transaction, "CREATE TABLE IF NOT EXISTS ledger_schema (version INTEGER NOT NULL)")
                 .ExecuteNonQueryAsync(cancellationToken);
             var current = await connection.Command(transaction, "SELECT COALESCE(MAX(version), 0) FROM ledger_schema")
@@ -64,13 +76,14 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 {
                     await LinkReportsRecordedBeforeAsync(connection, transaction, cancellationToken);
                 }
+
                 await connection.Command(transaction, "INSERT INTO ledger_schema (version) VALUES (@version)")
                     .With("@version", next + 1)
                     .ExecuteNonQueryAsync(cancellationToken);
             }
 
             return version;
-        }, cancellationToken);
+        }, cancellationToken, lockInFirstCommand: true);
     }
 
     public Task<string> ClaimPatientKeyVerifierAsync(string verifier, CancellationToken cancellationToken) =>
