@@ -52,6 +52,9 @@ public abstract partial class LedgerContractTests
         { "prescription's days of supply out of range", "UPDATE prescriptions SET days_supply = 4294967297 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
         { "pending reservation's days of supply out of range", "UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{3}'", AuditKind.Decision },
         { "link's chain out of range", "UPDATE audit_chain SET chain = 4294967297 WHERE record_id = '{0}'", AuditKind.Decision },
+        // Times past year 9999, which no DateTimeOffset holds: a break, not an exception.
+        { "decision dated past year 9999", "UPDATE decisions SET evaluated_at = 253402300800000 WHERE decision_id = '{0}'", AuditKind.Decision },
+        { "pending reservation's expiry past year 9999", "UPDATE decisions SET reservation_expires_at = 253402300800000 WHERE decision_id = '{3}'", AuditKind.Decision },
         // What the rules read of what pharmacies and clinics report.
         { "dispense's supply lengthened", "UPDATE dispenses SET days_supply = 90 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
         { "dispense dated back", "UPDATE dispenses SET dispensed_at = dispensed_at - 86400000 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
@@ -215,11 +218,7 @@ public abstract partial class LedgerContractTests
     public async Task Decision_inserted_without_a_link_is_reported()
     {
         var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
-        await ExecuteAsync(
-            dialect,
-            $"INSERT INTO decisions SELECT 'dec-forged', platform_id, 'req-forged', request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
-            $"evaluated_at, recorded_at, 0, NULL, NULL, res_drug_class, res_compounded, res_route, res_setting, res_dose_mg, res_total_mg, res_days_supply, " +
-            $"res_refills_authorized, NULL, NULL, payload FROM decisions WHERE decision_id = '{decisionIds[0]}'");
+        await ForgeUnlinkedDecisionAsync(dialect, decisionIds[0]);
 
         var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
 
@@ -231,6 +230,14 @@ public abstract partial class LedgerContractTests
         Assert.Equal(chain, verification.FirstBreak.Chain);
         Assert.Equal(await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}") + 1, verification.FirstBreak.Sequence);
     }
+
+    /// <summary>Inserts dec-forged, a copy of the decision without its reservation, and no link for it.</summary>
+    private static Task ForgeUnlinkedDecisionAsync(ILedgerDialect dialect, string copiedFrom) =>
+        ExecuteAsync(
+            dialect,
+            "INSERT INTO decisions SELECT 'dec-forged', platform_id, 'req-forged', request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
+            "evaluated_at, recorded_at, 0, NULL, NULL, res_drug_class, res_compounded, res_route, res_setting, res_dose_mg, res_total_mg, res_days_supply, " +
+            $"res_refills_authorized, NULL, NULL, payload FROM decisions WHERE decision_id = '{copiedFrom}'");
 
     [Fact]
     public async Task A_dispense_inserted_without_a_link_is_reported()
@@ -314,12 +321,20 @@ public abstract partial class LedgerContractTests
         Assert.Equal("the audited record was changed after it was written", edited.FirstBreak.Reason);
     }
 
-    [Fact]
-    public async Task A_decision_linked_twice_is_reported_at_its_second_link()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_decision_linked_twice_is_reported_at_its_second_link(bool withAnUnlinkedDecisionToEvenTheCount)
     {
         // The copy chains on correctly (the hashes are keyless; anchors are what pin a chain), so only
-        // the pairing of decisions with their links shows it.
+        // the pairing of decisions with their links shows it; with a forged unlinked decision beside
+        // it, as many decisions as links, only the walk's own pairing does.
         var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        if (withAnUnlinkedDecisionToEvenTheCount)
+        {
+            await ForgeUnlinkedDecisionAsync(dialect, decisionIds[0]);
+        }
+
         var chain = await ScalarAsync(dialect, $"SELECT chain FROM audit_chain WHERE record_id = '{decisionIds[0]}'");
         var head = await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}");
         var headHash = await ScalarTextAsync(dialect, $"SELECT hash FROM audit_chain WHERE chain = {chain} AND seq = {head}");

@@ -88,4 +88,26 @@ internal static class DbCommandExtensions
 
     public static string? GetStringOrNull(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <summary>
+    /// Fails the same way on every store when a nullable column its record needs is null, which only
+    /// an edit outside the ledger leaves: Npgsql's reader would throw InvalidCastException, SQLite's an
+    /// InvalidOperationException that nothing but its message tells from a misused reader.
+    /// </summary>
+    public static void RequireValues(this DbDataReader reader, int first, int count)
+    {
+        for (var ordinal = first; ordinal < first + count; ordinal++)
+        {
+            if (reader.IsDBNull(ordinal))
+            {
+                throw new InvalidCastException($"{reader.GetName(ordinal)} is null where its record needs a value");
+            }
+        }
+    }
+
+    public static string GetRequiredString(this DbDataReader reader, int ordinal)
+    {
+        reader.RequireValues(ordinal, 1);
+        return reader.GetString(ordinal);
+    }
 }

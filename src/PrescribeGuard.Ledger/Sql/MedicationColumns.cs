@@ -44,6 +44,7 @@ internal static class MedicationColumns
             return null;
         }
 
+        reader.RequireValues(first + 1, Count - 1);
         return new Medication(
             (DrugClass)reader.GetInt64(first),
             reader.GetFlag(first + 1),

@@ -37,13 +37,12 @@ public sealed partial class SqlGuardLedger
                 : content != link.Content ? "the audited record was changed after it was written"
                 : null;
         }
-        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException
-            || (ex is InvalidOperationException && connection.State == System.Data.ConnectionState.Open))
+        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException or ArgumentOutOfRangeException)
         {
-            // An edit the reader cannot take as its column's type (an integer past 32 bits, a text
-            // where bytes belong, on SQLite a null where the record needs a value; a broken connection
-            // is no such edit): the request path fails on it too. Reported here, at its link, so the
-            // walk names it rather than failing as a whole.
+            // An edit the reader cannot take as its column's type (an integer past 32 bits, a time past
+            // year 9999, a text where bytes belong, a null where the record needs a value): the request
+            // path fails on it too. Reported here, at its link, so the walk names it rather than
+            // failing as a whole; a misused or broken connection is none of these and still throws.
             return "the audited record holds a value the ledger cannot read as its column's type";
         }
     }

@@ -234,7 +234,7 @@ public sealed partial class SqlGuardLedger
         var expiresAt = reader.GetTimeOrNull(10);
         var medication = reader.ReadMedication(DecisionMedicationOrdinal);
         var reservation = expiresAt is { } expiry && medication is not null
-            ? new ReservationEntry(platformId, decisionId, reader.GetString(11), medication, evaluatedAt, expiry)
+            ? new ReservationEntry(platformId, decisionId, reader.GetRequiredString(11), medication, evaluatedAt, expiry)
             : null;
         return new DecisionRecord(
             decisionId,
