@@ -19,6 +19,25 @@ public sealed class IdentifierTests
         Assert.Equal(valid, Npi.IsValid(npi));
 
     [Theory]
+    [InlineData("platform-a", true)]
+    [InlineData("Clinic_2.east", true)]
+    [InlineData("a", true)]
+    [InlineData("clinic/one", false)] // the audit names records platform/id
+    [InlineData("clinic one", false)]
+    [InlineData("clínica", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Platform_id_is_short_ascii_without_a_slash(string? platformId, bool wellFormed) =>
+        Assert.Equal(wellFormed, PlatformId.IsWellFormed(platformId));
+
+    [Fact]
+    public void Platform_id_is_at_most_64_characters()
+    {
+        Assert.True(PlatformId.IsWellFormed(new string('p', 64)));
+        Assert.False(PlatformId.IsWellFormed(new string('p', 65)));
+    }
+
+    [Theory]
     [InlineData("AB1234563", true)]
     [InlineData("FN5623740", true)]
     [InlineData("AB1234560", false)] // wrong check digit

@@ -179,6 +179,26 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         Assert.False(retried.Replayed);
     }
 
+    [Theory]
+    [InlineData("clinic/one")]
+    [InlineData("")]
+    public async Task A_platform_id_the_audit_could_not_tell_apart_is_refused_and_nothing_is_written(string platformId)
+    {
+        // "clinic/one" + "rx" and "clinic" + "one/rx" would both be linked as clinic/one/rx.
+        var patient = NewPatient();
+        var prescription = Prescription(patient, NewId("rx"), Now, platformId: platformId);
+        var encounter = Encounter(patient, NewId("enc"), Now, bloodPressure: null, medication: null);
+        encounter = encounter with { Entry = encounter.Entry with { PlatformId = platformId } };
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => Ledger.RecordEncounterAsync(encounter, CancellationToken.None));
+
+        var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
+        Assert.Empty(history.Prescriptions);
+        Assert.Empty(history.Encounters);
+        Assert.True((await Ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
+    }
+
     [Fact]
     public async Task History_round_trips_every_field_of_every_kind_of_entry()
     {

@@ -113,7 +113,7 @@ public sealed class SecurityTests : IAsyncLifetime
         await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => forged.CheckPrescriptionAsync(Requests.CleanCheck(server.Time.GetUtcNow(), "forged")).ResponseAsync);
     }
 
-    public static TheoryData<string> BadTokens => new() { "expired", "wrong audience", "wrong issuer", "wrong key", "garbage" };
+    public static TheoryData<string> BadTokens => new() { "expired", "wrong audience", "wrong issuer", "wrong key", "garbage", "malformed platform" };
 
     [Theory]
     [MemberData(nameof(BadTokens))]
@@ -125,10 +125,25 @@ public sealed class SecurityTests : IAsyncLifetime
             "wrong audience" => Token("platform-jwt", audience: "someone-else"),
             "wrong issuer" => Token("platform-jwt", issuer: "https://evil.example.test"),
             "wrong key" => Token("platform-jwt", key: RandomNumberGenerator.GetBytes(32)),
+            // Signed and valid, but naming a platform no record id could be scoped to.
+            "malformed platform" => Token("clinic/one"),
             _ => "not.a.jwt",
         };
 
         await StatusAssert.FailsWith(StatusCode.Unauthenticated, () => WithBearer(token).CheckPrescriptionAsync(Requests.CleanCheck(Now)).ResponseAsync);
+    }
+
+    [Theory]
+    [InlineData("clinic/one")]
+    [InlineData("clinic one")]
+    public async Task An_api_key_for_a_malformed_platform_id_stops_start_up_rather_than_fail_every_call(string platformId)
+    {
+        var settings = SecureSettings();
+        settings["Auth:ApiKeys:0:PlatformId"] = platformId;
+
+        var refused = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => GuardServer.StartAsync(settings: settings));
+
+        Assert.Contains("PlatformId of 1-64 ASCII letters, digits", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -244,14 +244,14 @@ public sealed partial class SqlGuardLedger
                 }
 
             case AuditKind.Prescription:
-                var separator = recordId.IndexOf('/', StringComparison.Ordinal);
+                var (platformId, prescriptionId) = ReportRecordId.Split(recordId);
                 await using (var command = connection.Command(
                         transaction,
                         "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at, " +
                         "prescriber_npi, prescriber_dea, " + MedicationColumns.List(string.Empty) + " " +
                         "FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
-                    .With("@platform_id", recordId[..Math.Max(separator, 0)])
-                    .With("@prescription_id", recordId[(separator + 1)..]))
+                    .With("@platform_id", platformId)
+                    .With("@prescription_id", prescriptionId))
                 await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
                 {
                     if (!await reader.ReadAsync(cancellationToken))

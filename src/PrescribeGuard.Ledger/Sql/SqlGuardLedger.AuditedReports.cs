@@ -96,10 +96,8 @@ public sealed partial class SqlGuardLedger
     private static async Task<string?> ReportContentAsync(
         DbConnection connection, DbTransaction transaction, AuditedReport report, string recordId, CancellationToken cancellationToken)
     {
-        var separator = recordId.IndexOf('/', StringComparison.Ordinal);
-        await using var command = connection.Command(transaction, report.FindSql)
-            .With("@platform_id", recordId[..Math.Max(separator, 0)])
-            .With("@id", recordId[(separator + 1)..]);
+        var (platformId, id) = ReportRecordId.Split(recordId);
+        await using var command = connection.Command(transaction, report.FindSql).With("@platform_id", platformId).With("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? report.ContentOf(reader) : null;
     }

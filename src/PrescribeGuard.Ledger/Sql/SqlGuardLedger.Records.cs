@@ -92,7 +92,7 @@ public sealed partial class SqlGuardLedger
                     command,
                     prescription.PatientKey,
                     AuditKind.Prescription,
-                    $"{entry.PlatformId}/{entry.PrescriptionId}",
+                    ReportRecordId.Of(entry.PlatformId, entry.PrescriptionId),
                     PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()))
                 .ExecuteNonQueryAsync(cancellationToken);
             return ((WriteResult.Created, null), true);
@@ -169,7 +169,7 @@ public sealed partial class SqlGuardLedger
                 .With("@days_supply", entry.DaysSupply)
                 .With("@fingerprint", dispense.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow);
-            await WithAuditLink(command, dispense.PatientKey, AuditKind.Dispense, $"{entry.PlatformId}/{entry.DispenseId}", DispenseContent(dispense))
+            await WithAuditLink(command, dispense.PatientKey, AuditKind.Dispense, ReportRecordId.Of(entry.PlatformId, entry.DispenseId), DispenseContent(dispense))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
@@ -219,7 +219,7 @@ public sealed partial class SqlGuardLedger
                 .WithMedication("med_", entry.Medication)
                 .With("@fingerprint", encounter.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow);
-            await WithAuditLink(command, encounter.PatientKey, AuditKind.Encounter, $"{entry.PlatformId}/{entry.EncounterId}", EncounterContent(encounter))
+            await WithAuditLink(command, encounter.PatientKey, AuditKind.Encounter, ReportRecordId.Of(entry.PlatformId, entry.EncounterId), EncounterContent(encounter))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);

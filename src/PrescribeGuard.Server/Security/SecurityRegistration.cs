@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
+using PrescribeGuard.Domain.Identifiers;
 
 namespace PrescribeGuard.Server.Security;
 
@@ -62,9 +63,11 @@ public static class SecurityRegistration
     {
         foreach (var key in auth.ApiKeys)
         {
-            if (key.PlatformId.Length == 0 || key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
+            if (!PlatformId.IsWellFormed(key.PlatformId) || key.Sha256.Length != 64 || !key.Sha256.All(Uri.IsHexDigit))
             {
-                throw new InvalidOperationException("each Auth:ApiKeys entry needs a PlatformId and the 64-hex-digit Sha256 of its key");
+                // A malformed id would authenticate its key and then be refused on every call.
+                throw new InvalidOperationException(
+                    $"each Auth:ApiKeys entry needs a PlatformId of {PlatformId.Rule} and the 64-hex-digit Sha256 of its key");
             }
         }
     }

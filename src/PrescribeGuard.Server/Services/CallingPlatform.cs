@@ -1,4 +1,5 @@
 using Grpc.Core;
+using PrescribeGuard.Domain.Identifiers;
 using PrescribeGuard.Server.Security;
 
 namespace PrescribeGuard.Server.Services;
@@ -15,9 +16,7 @@ public static class CallingPlatform
     public static string? Find(ServerCallContext context)
     {
         var platform = context.GetHttpContext().User.FindFirst(GuardRoles.PlatformClaim)?.Value;
-        return string.IsNullOrEmpty(platform) || platform.Length > 64 || !platform.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
-            ? null
-            : platform;
+        return PlatformId.IsWellFormed(platform) ? platform : null;
     }
 
     public static bool IsAuditor(ServerCallContext context) => context.GetHttpContext().User.IsInRole(GuardRoles.Auditor);
