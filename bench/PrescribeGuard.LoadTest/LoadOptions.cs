@@ -68,6 +68,12 @@ public sealed record LoadOptions
             };
         }
 
+        if (options.AuditCost && (options.Target is not null || options.SeedThroughApi))
+        {
+            // It times the upgrade on the ledger files or database this process seeds itself.
+            throw new ArgumentException("--audit-cost seeds directly and runs no guard: it takes neither --target nor --seed-through-api");
+        }
+
         return options with
         {
             Settings = settings,

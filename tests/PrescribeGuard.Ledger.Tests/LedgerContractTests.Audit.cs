@@ -321,6 +321,54 @@ public abstract partial class LedgerContractTests
         Assert.Equal("the audited record was changed after it was written", edited.FirstBreak.Reason);
     }
 
+    [Fact]
+    public async Task The_upgrade_links_reports_on_every_chain_from_each_head_or_genesis_and_writers_append_after_them()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patients = Enumerable.Range(0, 48).Select(_ => NewPatient()).ToList();
+        // No prescription on the first patient's chain, so the upgrade starts that chain from its genesis
+        // (a store of one chain has no such chain: there the upgrade starts from the prescriptions' head).
+        var genesisChain = dialect.AuditChainOf(patients[0]);
+        var oneChain = patients.All(patient => dialect.AuditChainOf(patient) == genesisChain);
+        var prescribed = patients.Where(patient => oneChain ? patient != patients[0] : dialect.AuditChainOf(patient) != genesisChain).ToList();
+        foreach (var (patient, i) in prescribed.Select((patient, i) => (patient, i)))
+        {
+            await ledger.RecordPrescriptionAsync(Prescription(patient, $"rx-up-{i}", Now - TimeSpan.FromDays(40), imported: true), Now, CancellationToken.None);
+        }
+
+        // The reports' links are each chain's last, as a ledger below schema version 6 would have none.
+        foreach (var (patient, i) in prescribed.Select((patient, i) => (patient, i)))
+        {
+            await ledger.RecordDispenseAsync(Dispense(patient, $"rx-up-{i}", $"dsp-up-{i}", Now - TimeSpan.FromDays(39)), CancellationToken.None);
+        }
+
+        foreach (var (patient, i) in patients.Select((patient, i) => (patient, i)))
+        {
+            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-up-{i}", Now - TimeSpan.FromDays(41), null, null), CancellationToken.None);
+        }
+
+        await ExecuteAsync(dialect, "DELETE FROM audit_chain WHERE kind IN ('dispense', 'encounter')", expectedRows: prescribed.Count + patients.Count);
+        await ExecuteAsync(dialect, "DELETE FROM ledger_schema WHERE version = 6");
+
+        await ledger.MigrateAsync(CancellationToken.None);
+        var upgraded = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ledger.RecordEncounterAsync(Encounter(patients[0], "enc-after-upgrade", Now, null, null), CancellationToken.None);
+        await ledger.RecordDispenseAsync(Dispense(prescribed[0], "rx-up-0", "dsp-after-upgrade", Now), CancellationToken.None);
+        var afterWrites = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(upgraded.IsIntact, upgraded.FirstBreak?.ToString());
+        Assert.Equal(2 * prescribed.Count + patients.Count, upgraded.LinksVerified);
+        Assert.Equal(patients.Select(dialect.AuditChainOf).Distinct().Count(), upgraded.Heads.Count);
+        Assert.Equal(AuditHash.GenesisOf(genesisChain), await ScalarTextAsync(dialect, $"SELECT prev_hash FROM audit_chain WHERE chain = {genesisChain} AND seq = 1"));
+        Assert.Equal(
+            oneChain ? AuditKind.Prescription : AuditKind.Encounter,
+            await ScalarTextAsync(dialect, $"SELECT kind FROM audit_chain WHERE chain = {genesisChain} AND seq = 1"));
+        Assert.True(afterWrites.IsIntact, afterWrites.FirstBreak?.ToString());
+        Assert.Equal(upgraded.LinksVerified + 2, afterWrites.LinksVerified);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -9,13 +9,15 @@ namespace PrescribeGuard.Ledger.Sql;
 /// </summary>
 internal static class MedicationColumns
 {
-    public static string List(string prefix) =>
-        $"{prefix}drug_class, {prefix}compounded, {prefix}route, {prefix}setting, {prefix}dose_mg, {prefix}total_mg, {prefix}days_supply, {prefix}refills_authorized";
+    /// <summary>The columns without their prefix, in order, each with how the audit reads it: 'i' an integer, 'r' a real.</summary>
+    public static readonly (string Column, char Read)[] Columns =
+        [("drug_class", 'i'), ("compounded", 'i'), ("route", 'i'), ("setting", 'i'), ("dose_mg", 'r'), ("total_mg", 'r'), ("days_supply", 'i'), ("refills_authorized", 'i')];
 
-    public static string Parameters(string prefix) =>
-        $"@{prefix}drug_class, @{prefix}compounded, @{prefix}route, @{prefix}setting, @{prefix}dose_mg, @{prefix}total_mg, @{prefix}days_supply, @{prefix}refills_authorized";
+    public static int Count => Columns.Length;
 
-    public const int Count = 8;
+    public static string List(string prefix) => string.Join(", ", Columns.Select(column => prefix + column.Column));
+
+    public static string Parameters(string prefix) => string.Join(", ", Columns.Select(column => "@" + prefix + column.Column));
 
     public static DbCommand WithMedication(this DbCommand command, string prefix, Medication? medication)
     {

@@ -42,9 +42,6 @@ public sealed partial class SqlGuardLedger
         }
     }
 
-    private static readonly (string Column, char Read)[] MedicationRead =
-        [("drug_class", 'i'), ("compounded", 'i'), ("route", 'i'), ("setting", 'i'), ("dose_mg", 'r'), ("total_mg", 'r'), ("days_supply", 'i'), ("refills_authorized", 'i')];
-
     private static readonly AuditedReport DispenseReport = new(
         AuditKind.Dispense,
         "dispenses",
@@ -61,7 +58,7 @@ public sealed partial class SqlGuardLedger
         [
             ("platform_id", 's'), ("encounter_id", 's'), ("patient_key", 's'), ("platform_patient_id", 's'), ("clinician_npi", 's'), ("kind", 'i'),
             ("occurred_at", 'i'), ("location_state", 's'), ("monitoring_minutes", 'i'), ("bp_systolic", 'i'), ("bp_diastolic", 'i'), ("bp_measured_at", 'i'),
-            .. MedicationRead.Select(column => ("med_" + column.Column, column.Read)),
+            .. MedicationColumns.Columns.Select(column => ("med_" + column.Column, column.Read)),
             ("fingerprint", 's'),
         ]);
 
@@ -100,106 +97,5 @@ public sealed partial class SqlGuardLedger
         await using var command = connection.Command(transaction, report.FindSql).With("@platform_id", platformId).With("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? report.ContentOf(reader) : null;
-    }
-
-    /// <summary>
-    /// Links for the dispenses and encounters recorded before they were chained (schema version 6), in
-    /// the migration's transaction, for each row that has none: from the upgrade on, every such row has
-    /// one, so a row inserted without one is reported. The link vouches for the row as it was at the
-    /// upgrade. On a server store the tables are locked against writers by the migration's own SQL,
-    /// every chain's lock is taken first (in ascending order, as every other writer takes them), and the
-    /// links go in set-based statements of a few thousand each.
-    /// </summary>
-    private async Task LinkReportsRecordedBeforeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
-    {
-        var unlinked = new List<(AuditedReport Report, List<(int Chain, string RecordId, string Content)> Rows)>();
-        foreach (var report in AuditedReports)
-        {
-            unlinked.Add((report, await UnlinkedRowsAsync(connection, transaction, report, cancellationToken)));
-        }
-
-        if (dialect.ArrayRowsSql(BatchAuditLinks.Parameters) is not { } arrayRows)
-        {
-            foreach (var (report, rows) in unlinked)
-            {
-                foreach (var (chain, recordId, content) in rows)
-                {
-                    await WithAuditLink(connection.Command(transaction, Before(dialect.AuditChainLockSql) + AuditLinkSql(dialect)), chain, report.Kind, recordId, content)
-                        .ExecuteNonQueryAsync(cancellationToken);
-                }
-            }
-
-            return;
-        }
-
-        if (dialect.AuditChainLockSql is { } lockSql)
-        {
-            var chains = unlinked.SelectMany(entry => entry.Rows).Select(row => dialect.AuditChainLockKey(row.Chain)).Distinct().Order();
-            foreach (var chain in chains)
-            {
-                await connection.Command(transaction, lockSql).With("@audit_chain_lock", chain).ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        foreach (var (report, rows) in unlinked)
-        {
-            foreach (var chunk in rows.Chunk(UpgradeLinksPerStatement))
-            {
-                await Unhurried(connection.Command(transaction, BatchAuditLinks.AppendSql(dialect, arrayRows)))
-                    .WithArrays(
-                        BatchAuditLinks.Parameters,
-                        [
-                            chunk.Select((_, i) => (long)i).ToArray(),
-                            chunk.Select(row => (long)row.Chain).ToArray(),
-                            chunk.Select(row => row.RecordId).ToArray(),
-                            chunk.Select(row => row.Content).ToArray(),
-                            chunk.Select(row => AuditHash.GenesisOf(row.Chain)).ToArray(),
-                        ])
-                    .With("@link_kind", report.Kind)
-                    .With("@link_recorded_at", DateTimeOffset.UtcNow)
-                    .With("@link_count", (long)chunk.Length)
-                    .ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-    }
-
-    /// <summary>The rows of a report table with no link of their own yet: their chain, record id and audited content.</summary>
-    private async Task<List<(int Chain, string RecordId, string Content)>> UnlinkedRowsAsync(
-        DbConnection connection, DbTransaction transaction, AuditedReport report, CancellationToken cancellationToken)
-    {
-        var linked = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = Unhurried(connection.Command(transaction, "SELECT record_id FROM audit_chain WHERE kind = @kind").With("@kind", report.Kind)))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                linked.Add(reader.GetString(0));
-            }
-        }
-
-        var rows = new List<(int Chain, string RecordId, string Content)>();
-        await using (var command = Unhurried(connection.Command(
-            transaction, $"SELECT patient_key, platform_id || '/' || {report.IdColumn}, {string.Join(", ", report.Columns.Select(column => column.Column))} FROM {report.Table}")))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (!linked.Contains(reader.GetString(1)))
-                {
-                    rows.Add((dialect.AuditChainOf(new PatientKey(reader.GetString(0))), reader.GetString(1), report.ContentOf(reader, 2)));
-                }
-            }
-        }
-
-        return rows;
-    }
-
-    private const int UpgradeLinksPerStatement = 5_000;
-
-    // A migration's statements may run far longer than any check's may.
-    private static DbCommand Unhurried(DbCommand command)
-    {
-        command.CommandTimeout = 0;
-        return command;
     }
 }

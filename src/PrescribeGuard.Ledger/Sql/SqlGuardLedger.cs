@@ -42,10 +42,9 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             // own, so that no cached command of the same text keeps the unlimited timeout.
             if (dialect.PatientLockSql is { } schemaLock)
             {
-                await using var wait = connection.CreateCommand();
+                await using var wait = Unhurried(connection.CreateCommand());
                 wait.Transaction = transaction;
                 wait.CommandText = schemaLock;
-                wait.CommandTimeout = 0;
                 await wait.With("@patient_lock", dialect.PatientLockKey(SchemaLockKey)).ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -67,9 +66,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 // A migration that copies a table may run far longer than any check may: no command timeout.
                 if (dialect.Migrations[next].Length > 0)
                 {
-                    var migration = connection.Command(transaction, dialect.Migrations[next]);
-                    migration.CommandTimeout = 0;
-                    await migration.ExecuteNonQueryAsync(cancellationToken);
+                    await Unhurried(connection.Command(transaction, dialect.Migrations[next])).ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 if (next + 1 == ReportsChainedFromVersion)
