@@ -74,6 +74,11 @@ public sealed record LoadOptions
             throw new ArgumentException("--audit-cost seeds directly and runs no guard: it takes neither --target nor --seed-through-api");
         }
 
+        if (options.AuditCost && options.Ledger == "postgres" && options.Connection is null)
+        {
+            throw new ArgumentException("--audit-cost --ledger postgres needs --connection (the database it seeds and upgrades)");
+        }
+
         return options with
         {
             Settings = settings,

@@ -23,9 +23,10 @@ public static class LoadTestRunner
             return 0;
         }
 
-        if (options.AuditCost && seededAt is not null)
+        if (options.AuditCost)
         {
-            return await AuditCost.RunAsync(options);
+            // Never fall through to a load run: the options it was given were for the upgrade's cost.
+            return seededAt is null ? throw new ArgumentException("--audit-cost needs a ledger this process can seed directly") : await AuditCost.RunAsync(options);
         }
 
         await using var guard = options.Target is null ? await InProcessGuard.StartAsync(options) : null;

@@ -325,7 +325,8 @@ public abstract partial class LedgerContractTests
     public async Task The_upgrade_links_reports_on_every_chain_from_each_head_or_genesis_and_writers_append_after_them()
     {
         var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        // Pages of 7 rows: several per table, one of them across the platforms' boundary.
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache()) { UpgradeRowsPerPage = 7 };
         await ledger.MigrateAsync(CancellationToken.None);
         var patients = Enumerable.Range(0, 48).Select(_ => NewPatient()).ToList();
         // No prescription on the first patient's chain, so the upgrade starts that chain from its genesis
@@ -346,7 +347,9 @@ public abstract partial class LedgerContractTests
 
         foreach (var (patient, i) in patients.Select((patient, i) => (patient, i)))
         {
-            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-up-{i}", Now - TimeSpan.FromDays(41), null, null), CancellationToken.None);
+            var encounter = Encounter(patient, $"enc-up-{i}", Now - TimeSpan.FromDays(41), null, null);
+            await ledger.RecordEncounterAsync(
+                i % 3 == 0 ? encounter with { Entry = encounter.Entry with { PlatformId = PlatformA } } : encounter, CancellationToken.None);
         }
 
         await ExecuteAsync(dialect, "DELETE FROM audit_chain WHERE kind IN ('dispense', 'encounter')", expectedRows: prescribed.Count + patients.Count);

@@ -192,9 +192,13 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<ArgumentException>(() => Ledger.RecordPrescriptionAsync(prescription, Now, CancellationToken.None));
         await Assert.ThrowsAsync<ArgumentException>(() => Ledger.RecordEncounterAsync(encounter, CancellationToken.None));
+        var dispense = Dispense(patient, prescription.Entry.PrescriptionId, NewId("fill"), Now);
+        await Assert.ThrowsAsync<ArgumentException>(
+            () => Ledger.RecordDispenseAsync(dispense with { Entry = dispense.Entry with { PlatformId = platformId } }, CancellationToken.None));
 
         var history = await Ledger.LoadHistoryAsync(patient, CancellationToken.None);
         Assert.Empty(history.Prescriptions);
+        Assert.Empty(history.Dispenses);
         Assert.Empty(history.Encounters);
         Assert.True((await Ledger.VerifyAuditAsync(CancellationToken.None)).IsIntact);
     }

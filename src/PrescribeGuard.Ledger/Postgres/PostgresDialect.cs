@@ -152,6 +152,8 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
 
     public int AuditChainOf(PatientKey patientKey) => (int)((ulong)LockKey(patientKey) % AuditChains);
 
+    public int AuditChainCount => AuditChains;
+
     // Every instance appends to a chain under the same lock, held to commit, so the head that the
     // append reads (a later statement, a later snapshot) is the committed one.
     public string AuditChainLockSql => "SELECT pg_advisory_xact_lock(@audit_chain_lock)";

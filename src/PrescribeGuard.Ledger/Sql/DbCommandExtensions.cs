@@ -76,8 +76,21 @@ internal static class DbCommandExtensions
         return parameter;
     }
 
-    public static DateTimeOffset GetTime(this DbDataReader reader, int ordinal) =>
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(ordinal));
+    private static readonly long MinTimeMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxTimeMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// A time stored as Unix milliseconds. One no DateTimeOffset holds (only an edit outside the ledger
+    /// writes it) is an OverflowException, as an integer too large for its column is, rather than the
+    /// ArgumentOutOfRangeException a misused reader also throws.
+    /// </summary>
+    public static DateTimeOffset GetTime(this DbDataReader reader, int ordinal)
+    {
+        var milliseconds = reader.GetInt64(ordinal);
+        return milliseconds >= MinTimeMs && milliseconds <= MaxTimeMs
+            ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds)
+            : throw new OverflowException($"{reader.GetName(ordinal)} holds {milliseconds}, no time a DateTimeOffset holds");
+    }
 
     public static DateTimeOffset? GetTimeOrNull(this DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null : reader.GetTime(ordinal);

@@ -54,6 +54,9 @@ public interface ILedgerDialect
     /// </summary>
     int AuditChainOf(PatientKey patientKey);
 
+    /// <summary>How many chains <see cref="AuditChainOf"/> spreads patients over: 0 to this, exclusive.</summary>
+    int AuditChainCount { get; }
+
     /// <summary>
     /// A statement that takes a chain's lock until the transaction ends, the key given as the
     /// parameter <c>@audit_chain_lock</c> (<see cref="AuditChainLockKey"/>); null where writes are

@@ -205,7 +205,7 @@ public sealed partial class SqlGuardLedger
                 ReservationState.None => "the reservation was removed",
                 ReservationState.Pending when released.Contains(decisionId) => "a released reservation is pending again",
                 ReservationState.Pending => null,
-                ReservationState.Confirmed when reader.IsDBNull(4) || !recorded.Contains($"{reader.GetString(1)}/{reader.GetString(4)}") || reader.GetStringOrNull(5) != decisionId =>
+                ReservationState.Confirmed when reader.IsDBNull(4) || !recorded.Contains(ReportRecordId.Join(reader.GetString(1), reader.GetString(4))) || reader.GetStringOrNull(5) != decisionId =>
                     "confirmed without a recorded prescription that names it",
                 ReservationState.Confirmed => null,
                 ReservationState.Released or ReservationState.Expired when !released.Contains(decisionId) => "ended without a release link",

@@ -24,8 +24,8 @@ public sealed partial class SqlGuardLedger
     private static readonly (string Kind, string Table, string RecordIdSql)[] RecordsWithOneLinkEach =
     [
         (AuditKind.Decision, "decisions", "decision_id"),
-        (AuditKind.Dispense, "dispenses", "platform_id || '/' || dispense_id"),
-        (AuditKind.Encounter, "encounters", "platform_id || '/' || encounter_id"),
+        (AuditKind.Dispense, "dispenses", ReportRecordId.Sql("dispense_id")),
+        (AuditKind.Encounter, "encounters", ReportRecordId.Sql("encounter_id")),
     ];
 
     /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null.</summary>
@@ -37,7 +37,7 @@ public sealed partial class SqlGuardLedger
                 : content != link.Content ? "the audited record was changed after it was written"
                 : null;
         }
-        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException or ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException)
         {
             // An edit the reader cannot take as its column's type (an integer past 32 bits, a time past
             // year 9999, a text where bytes belong, a null where the record needs a value): the request

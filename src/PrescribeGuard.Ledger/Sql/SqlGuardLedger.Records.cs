@@ -24,6 +24,7 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync<(WriteResult, GuardException?)>(prescription.PatientKey, async (connection, transaction) =>
         {
             var entry = prescription.Entry;
+            var recordId = ReportRecordId.Of(entry.PlatformId, entry.PrescriptionId);
             if (await RepeatOfAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return ((repeat, null), false);
@@ -92,7 +93,7 @@ public sealed partial class SqlGuardLedger
                     command,
                     prescription.PatientKey,
                     AuditKind.Prescription,
-                    ReportRecordId.Of(entry.PlatformId, entry.PrescriptionId),
+                    recordId,
                     PrescriptionContent(prescription, entry.IssuedAt.ToUnixTimeMilliseconds()))
                 .ExecuteNonQueryAsync(cancellationToken);
             return ((WriteResult.Created, null), true);
@@ -136,6 +137,7 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync(dispense.PatientKey, async (connection, transaction) =>
         {
             var entry = dispense.Entry;
+            var recordId = ReportRecordId.Of(entry.PlatformId, entry.DispenseId);
             if (await RepeatOfAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, dispense.Fingerprint, "DISPENSE_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return (repeat, false);
@@ -169,7 +171,7 @@ public sealed partial class SqlGuardLedger
                 .With("@days_supply", entry.DaysSupply)
                 .With("@fingerprint", dispense.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow);
-            await WithAuditLink(command, dispense.PatientKey, AuditKind.Dispense, ReportRecordId.Of(entry.PlatformId, entry.DispenseId), DispenseContent(dispense))
+            await WithAuditLink(command, dispense.PatientKey, AuditKind.Dispense, recordId, DispenseContent(dispense))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
@@ -190,6 +192,7 @@ public sealed partial class SqlGuardLedger
         InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
         {
             var entry = encounter.Entry;
+            var recordId = ReportRecordId.Of(entry.PlatformId, entry.EncounterId);
             if (await RepeatOfAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return (repeat, false);
@@ -219,7 +222,7 @@ public sealed partial class SqlGuardLedger
                 .WithMedication("med_", entry.Medication)
                 .With("@fingerprint", encounter.Fingerprint)
                 .With("@recorded_at", DateTimeOffset.UtcNow);
-            await WithAuditLink(command, encounter.PatientKey, AuditKind.Encounter, ReportRecordId.Of(entry.PlatformId, entry.EncounterId), EncounterContent(encounter))
+            await WithAuditLink(command, encounter.PatientKey, AuditKind.Encounter, recordId, EncounterContent(encounter))
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);

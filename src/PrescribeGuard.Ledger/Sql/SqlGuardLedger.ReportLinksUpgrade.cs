@@ -11,56 +11,102 @@ namespace PrescribeGuard.Ledger.Sql;
 /// upgrade. No writer can append meanwhile (on a server store the migration's own SQL locks both
 /// tables and this step takes every chain's lock, in ascending order as every writer takes them), so
 /// the step reads each chain's head once and computes the links itself, exactly as the store would
-/// one by one: statements that found their own heads took 45 s on SQLite and 39 s on PostgreSQL for
-/// 2.27 million reports (docs/benchmarks.md, eighteenth pass).
+/// one by one. It reads each table a page at a time in key order and writes each page's links
+/// before reading on, so a ledger of millions of reports is never held in memory whole.
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
     /// <summary>A link the step computed: what it writes to audit_chain besides its kind and time.</summary>
     private readonly record struct UpgradeLink(int Chain, long Seq, string RecordId, string ContentHash, string PrevHash, string Hash);
 
+    /// <summary>A report row as the step reads it: its key, its chain and its audited content.</summary>
+    private readonly record struct UpgradeRow(string PlatformId, string Id, int Chain, string Content);
+
     private static readonly string[] UpgradeLinkParameters =
         ["@link_chains", "@link_seqs", "@link_record_ids", "@link_content_hashes", "@link_prev_hashes", "@link_hashes"];
 
-    private const int UpgradeLinksPerStatement = 10_000;
+    /// <summary>Rows read (and links written) at a time; small in tests, so that pages follow one another there too.</summary>
+    internal int UpgradeRowsPerPage { get; init; } = 10_000;
 
     private async Task LinkReportsRecordedBeforeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        var unlinked = new List<(AuditedReport Report, List<(int Chain, string RecordId, string Content)> Rows)>();
-        foreach (var report in AuditedReports)
-        {
-            unlinked.Add((report, await UnlinkedRowsAsync(connection, transaction, report, cancellationToken)));
-        }
-
-        var chains = unlinked.SelectMany(entry => entry.Rows).Select(row => row.Chain).Distinct().ToList();
         if (dialect.AuditChainLockSql is { } lockSql)
         {
-            foreach (var key in chains.Select(dialect.AuditChainLockKey).Distinct().Order())
+            // Every chain's, since which chains the reports fall on is known only once all are read.
+            foreach (var key in Enumerable.Range(0, dialect.AuditChainCount).Select(dialect.AuditChainLockKey).Order())
             {
                 await connection.Command(transaction, lockSql).With("@audit_chain_lock", key).ExecuteNonQueryAsync(cancellationToken);
             }
         }
 
         var heads = new Dictionary<int, (long Seq, string Hash)>();
-        foreach (var chain in chains)
-        {
-            heads[chain] = await ChainHeadAsync(connection, transaction, chain, cancellationToken);
-        }
-
         var recordedAt = DateTimeOffset.UtcNow;
-        foreach (var (report, rows) in unlinked)
+        foreach (var report in AuditedReports)
         {
-            var links = new List<UpgradeLink>(rows.Count);
-            foreach (var (chain, recordId, content) in rows)
+            var linked = await LinkedRecordIdsAsync(connection, transaction, report.Kind, cancellationToken);
+            List<UpgradeRow> page;
+            UpgradeRow? last = null;
+            do
             {
-                var (seq, prev) = heads[chain];
-                var link = new UpgradeLink(chain, seq + 1, recordId, content, prev, AuditHash.Link(seq + 1, report.Kind, recordId, content, prev));
-                heads[chain] = (link.Seq, link.Hash);
-                links.Add(link);
-            }
+                page = await UpgradePageAsync(connection, transaction, report, last, cancellationToken);
+                var links = new List<UpgradeLink>(page.Count);
+                foreach (var row in page)
+                {
+                    var recordId = ReportRecordId.Join(row.PlatformId, row.Id);
+                    if (linked.Contains(recordId))
+                    {
+                        continue;
+                    }
 
-            await AppendUpgradeLinksAsync(connection, transaction, report.Kind, links, recordedAt, cancellationToken);
+                    var (seq, prev) = heads.TryGetValue(row.Chain, out var head) ? head : await ChainHeadAsync(connection, transaction, row.Chain, cancellationToken);
+                    var link = new UpgradeLink(row.Chain, seq + 1, recordId, row.Content, prev, AuditHash.Link(seq + 1, report.Kind, recordId, row.Content, prev));
+                    heads[row.Chain] = (link.Seq, link.Hash);
+                    links.Add(link);
+                }
+
+                await AppendUpgradeLinksAsync(connection, transaction, report.Kind, links, recordedAt, cancellationToken);
+                last = page.Count > 0 ? page[^1] : last;
+            }
+            while (page.Count == UpgradeRowsPerPage);
         }
+    }
+
+    /// <summary>The record ids of the kind's links already written (none on a ledger of version 5, unless a step was cut short).</summary>
+    private static async Task<HashSet<string>> LinkedRecordIdsAsync(DbConnection connection, DbTransaction transaction, string kind, CancellationToken cancellationToken)
+    {
+        var linked = new HashSet<string>(StringComparer.Ordinal);
+        await using var command = Unhurried(connection.Command(transaction, "SELECT record_id FROM audit_chain WHERE kind = @kind").With("@kind", kind));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            linked.Add(reader.GetString(0));
+        }
+
+        return linked;
+    }
+
+    /// <summary>The next page of the report table in key order (its primary key's), after <paramref name="last"/>.</summary>
+    private async Task<List<UpgradeRow>> UpgradePageAsync(
+        DbConnection connection, DbTransaction transaction, AuditedReport report, UpgradeRow? last, CancellationToken cancellationToken)
+    {
+        var key = $"platform_id, {report.IdColumn}";
+        var sql = $"SELECT patient_key, {string.Join(", ", report.Columns.Select(column => column.Column))} FROM {report.Table} " +
+            (last is null ? string.Empty : $"WHERE ({key}) > (@after_platform_id, @after_id) ") + $"ORDER BY {key} LIMIT @page_rows";
+        await using var command = Unhurried(connection.Command(transaction, sql)).With("@page_rows", (long)UpgradeRowsPerPage);
+        if (last is { } after)
+        {
+            command.With("@after_platform_id", after.PlatformId).With("@after_id", after.Id);
+        }
+
+        var page = new List<UpgradeRow>(UpgradeRowsPerPage);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            // The audited columns start with the key: platform_id, then the report's id.
+            page.Add(new UpgradeRow(reader.GetString(1), reader.GetString(2), dialect.AuditChainOf(new PatientKey(reader.GetString(0))), report.ContentOf(reader, 1)));
+        }
+
+        return page;
     }
 
     /// <summary>The chain's last link, or for an empty chain its genesis at sequence 0.</summary>
@@ -73,37 +119,38 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>
-    /// Writes the links as they are: on a store with array parameters a statement per few thousand,
+    /// Writes a page's links as they are: on a store with array parameters in one statement,
     /// otherwise one prepared statement run per link (an embedded store pays no round trip for it).
     /// </summary>
     private async Task AppendUpgradeLinksAsync(
         DbConnection connection, DbTransaction transaction, string kind, List<UpgradeLink> links, DateTimeOffset recordedAt, CancellationToken cancellationToken)
     {
         const string insert = "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) ";
+        if (links.Count == 0)
+        {
+            return;
+        }
+
         if (dialect.ArrayRowsSql(UpgradeLinkParameters) is { } arrayRows)
         {
-            foreach (var chunk in links.Chunk(UpgradeLinksPerStatement))
-            {
-                await using var command = Unhurried(connection.CreateCommand());
-                command.Transaction = transaction;
-                command.CommandText = insert + "SELECT link.chain, link.seq, @link_kind, link.record_id, link.content_hash, link.prev_hash, link.hash, @link_recorded_at " +
-                    $"FROM {arrayRows} AS link (chain, seq, record_id, content_hash, prev_hash, hash)";
-                await command
-                    .WithArrays(
-                        UpgradeLinkParameters,
-                        [
-                            chunk.Select(link => (long)link.Chain).ToArray(),
-                            chunk.Select(link => link.Seq).ToArray(),
-                            chunk.Select(link => link.RecordId).ToArray(),
-                            chunk.Select(link => link.ContentHash).ToArray(),
-                            chunk.Select(link => link.PrevHash).ToArray(),
-                            chunk.Select(link => link.Hash).ToArray(),
-                        ])
-                    .With("@link_kind", kind)
-                    .With("@link_recorded_at", recordedAt)
-                    .ExecuteNonQueryAsync(cancellationToken);
-            }
-
+            await using var command = Unhurried(connection.CreateCommand());
+            command.Transaction = transaction;
+            command.CommandText = insert + "SELECT link.chain, link.seq, @link_kind, link.record_id, link.content_hash, link.prev_hash, link.hash, @link_recorded_at " +
+                $"FROM {arrayRows} AS link (chain, seq, record_id, content_hash, prev_hash, hash)";
+            await command
+                .WithArrays(
+                    UpgradeLinkParameters,
+                    [
+                        links.Select(link => (long)link.Chain).ToArray(),
+                        links.Select(link => link.Seq).ToArray(),
+                        links.Select(link => link.RecordId).ToArray(),
+                        links.Select(link => link.ContentHash).ToArray(),
+                        links.Select(link => link.PrevHash).ToArray(),
+                        links.Select(link => link.Hash).ToArray(),
+                    ])
+                .With("@link_kind", kind)
+                .With("@link_recorded_at", recordedAt)
+                .ExecuteNonQueryAsync(cancellationToken);
             return;
         }
 
@@ -120,37 +167,6 @@ public sealed partial class SqlGuardLedger
             (parameters[3].Value, parameters[4].Value, parameters[5].Value) = (link.ContentHash, link.PrevHash, link.Hash);
             await one.ExecuteNonQueryAsync(cancellationToken);
         }
-    }
-
-    /// <summary>The rows of a report table with no link of their own yet: their chain, record id and audited content.</summary>
-    private async Task<List<(int Chain, string RecordId, string Content)>> UnlinkedRowsAsync(
-        DbConnection connection, DbTransaction transaction, AuditedReport report, CancellationToken cancellationToken)
-    {
-        var linked = new HashSet<string>(StringComparer.Ordinal);
-        await using (var command = Unhurried(connection.Command(transaction, "SELECT record_id FROM audit_chain WHERE kind = @kind").With("@kind", report.Kind)))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                linked.Add(reader.GetString(0));
-            }
-        }
-
-        var rows = new List<(int Chain, string RecordId, string Content)>();
-        await using (var command = Unhurried(connection.Command(
-            transaction, $"SELECT patient_key, platform_id || '/' || {report.IdColumn}, {string.Join(", ", report.Columns.Select(column => column.Column))} FROM {report.Table}")))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (!linked.Contains(reader.GetString(1)))
-                {
-                    rows.Add((dialect.AuditChainOf(new PatientKey(reader.GetString(0))), reader.GetString(1), report.ContentOf(reader, 2)));
-                }
-            }
-        }
-
-        return rows;
     }
 
     // A migration's statements may run far longer than any check's may.

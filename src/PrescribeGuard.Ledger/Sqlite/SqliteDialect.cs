@@ -150,6 +150,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
     // The single writer already orders every append, so one chain costs nothing.
     public int AuditChainOf(PatientKey patientKey) => 0;
 
+    public int AuditChainCount => 1;
+
     public string? AuditChainLockSql => null;
 
     // One writer: nothing to lock, and the group-committing writer batches every write already.
