@@ -325,8 +325,9 @@ public abstract partial class LedgerContractTests
     public async Task The_upgrade_links_reports_on_every_chain_from_each_head_or_genesis_and_writers_append_after_them()
     {
         var dialect = (await NewStoreAsync(1))[0];
-        // Pages of 7 rows: several per table, one of them across the platforms' boundary.
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache()) { UpgradeRowsPerPage = 7 };
+        // Pages of 8 rows: several per table, one across the platforms' boundary, and for the 48
+        // encounters whole pages only, so the last page read is empty.
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache()) { UpgradeRowsPerPage = 8 };
         await ledger.MigrateAsync(CancellationToken.None);
         var patients = Enumerable.Range(0, 48).Select(_ => NewPatient()).ToList();
         // No prescription on the first patient's chain, so the upgrade starts that chain from its genesis
@@ -347,7 +348,9 @@ public abstract partial class LedgerContractTests
 
         foreach (var (patient, i) in patients.Select((patient, i) => (patient, i)))
         {
-            var encounter = Encounter(patient, $"enc-up-{i}", Now - TimeSpan.FromDays(41), null, null);
+            // Ids that sort apart from the rest, and by byte, not by letter: the pages follow the key order.
+            string[] oddlySorting = ["a", "a/b", "A", "é", "a b", "Z"];
+            var encounter = Encounter(patient, i < oddlySorting.Length ? oddlySorting[i] : $"enc-up-{i}", Now - TimeSpan.FromDays(41), null, null);
             await ledger.RecordEncounterAsync(
                 i % 3 == 0 ? encounter with { Entry = encounter.Entry with { PlatformId = PlatformA } } : encounter, CancellationToken.None);
         }
@@ -357,12 +360,14 @@ public abstract partial class LedgerContractTests
 
         await ledger.MigrateAsync(CancellationToken.None);
         var upgraded = await ledger.VerifyAuditAsync(CancellationToken.None);
+        var encountersLinked = await ScalarAsync(dialect, "SELECT COUNT(DISTINCT record_id) FROM audit_chain WHERE kind = 'encounter'");
         await ledger.RecordEncounterAsync(Encounter(patients[0], "enc-after-upgrade", Now, null, null), CancellationToken.None);
         await ledger.RecordDispenseAsync(Dispense(prescribed[0], "rx-up-0", "dsp-after-upgrade", Now), CancellationToken.None);
         var afterWrites = await ledger.VerifyAuditAsync(CancellationToken.None);
 
         Assert.True(upgraded.IsIntact, upgraded.FirstBreak?.ToString());
         Assert.Equal(2 * prescribed.Count + patients.Count, upgraded.LinksVerified);
+        Assert.Equal(patients.Count, encountersLinked);
         Assert.Equal(patients.Select(dialect.AuditChainOf).Distinct().Count(), upgraded.Heads.Count);
         Assert.Equal(AuditHash.GenesisOf(genesisChain), await ScalarTextAsync(dialect, $"SELECT prev_hash FROM audit_chain WHERE chain = {genesisChain} AND seq = 1"));
         Assert.Equal(

@@ -20,11 +20,13 @@ public sealed partial class SqlGuardLedger
     /// Records the prescription, or, when its reservation is found expired, marks the reservation
     /// expired in the same transaction and returns the refusal to throw once that is committed.
     /// </summary>
-    private Task<(WriteResult Result, GuardException? Refusal)> RecordPrescriptionOrExpireAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken) =>
-        InHistoryWriteAsync<(WriteResult, GuardException?)>(prescription.PatientKey, async (connection, transaction) =>
+    private Task<(WriteResult Result, GuardException? Refusal)> RecordPrescriptionOrExpireAsync(StoredPrescription prescription, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Refused before the transaction begins: nothing is sent for a record the audit could not name.
+        var recordId = ReportRecordId.Of(prescription.Entry.PlatformId, prescription.Entry.PrescriptionId);
+        return InHistoryWriteAsync<(WriteResult, GuardException?)>(prescription.PatientKey, async (connection, transaction) =>
         {
             var entry = prescription.Entry;
-            var recordId = ReportRecordId.Of(entry.PlatformId, entry.PrescriptionId);
             if (await RepeatOfAsync(connection, transaction, "prescriptions", "prescription_id", entry.PlatformId, entry.PrescriptionId, prescription.Fingerprint, "PRESCRIPTION_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return ((repeat, null), false);
@@ -98,6 +100,7 @@ public sealed partial class SqlGuardLedger
                 .ExecuteNonQueryAsync(cancellationToken);
             return ((WriteResult.Created, null), true);
         }, cancellationToken);
+    }
 
     public async Task<ReleaseResult> ReleaseDecisionAsync(string platformId, string decisionId, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -133,11 +136,13 @@ public sealed partial class SqlGuardLedger
         }, cancellationToken);
     }
 
-    public Task<WriteResult> RecordDispenseAsync(StoredDispense dispense, CancellationToken cancellationToken) =>
-        InHistoryWriteAsync(dispense.PatientKey, async (connection, transaction) =>
+    public Task<WriteResult> RecordDispenseAsync(StoredDispense dispense, CancellationToken cancellationToken)
+    {
+        // Refused before the transaction begins: nothing is sent for a record the audit could not name.
+        var recordId = ReportRecordId.Of(dispense.Entry.PlatformId, dispense.Entry.DispenseId);
+        return InHistoryWriteAsync(dispense.PatientKey, async (connection, transaction) =>
         {
             var entry = dispense.Entry;
-            var recordId = ReportRecordId.Of(entry.PlatformId, entry.DispenseId);
             if (await RepeatOfAsync(connection, transaction, "dispenses", "dispense_id", entry.PlatformId, entry.DispenseId, dispense.Fingerprint, "DISPENSE_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return (repeat, false);
@@ -175,6 +180,7 @@ public sealed partial class SqlGuardLedger
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
+    }
 
     /// <summary>The patient and issue time of the platform's prescription a dispense names, if recorded.</summary>
     private static async Task<(string PatientKey, DateTimeOffset IssuedAt)?> PrescriptionOwnerAsync(
@@ -188,11 +194,13 @@ public sealed partial class SqlGuardLedger
         return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetTime(1)) : null;
     }
 
-    public Task<WriteResult> RecordEncounterAsync(StoredEncounter encounter, CancellationToken cancellationToken) =>
-        InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
+    public Task<WriteResult> RecordEncounterAsync(StoredEncounter encounter, CancellationToken cancellationToken)
+    {
+        // Refused before the transaction begins: nothing is sent for a record the audit could not name.
+        var recordId = ReportRecordId.Of(encounter.Entry.PlatformId, encounter.Entry.EncounterId);
+        return InHistoryWriteAsync(encounter.PatientKey, async (connection, transaction) =>
         {
             var entry = encounter.Entry;
-            var recordId = ReportRecordId.Of(entry.PlatformId, entry.EncounterId);
             if (await RepeatOfAsync(connection, transaction, "encounters", "encounter_id", entry.PlatformId, entry.EncounterId, encounter.Fingerprint, "ENCOUNTER_ID_REUSED", cancellationToken) is { } repeat)
             {
                 return (repeat, false);
@@ -226,6 +234,7 @@ public sealed partial class SqlGuardLedger
                 .ExecuteNonQueryAsync(cancellationToken);
             return (WriteResult.Created, true);
         }, cancellationToken);
+    }
 
     /// <summary>
     /// The result of writing a record whose id is already on record: Unchanged for the same content,

@@ -8,8 +8,10 @@ namespace PrescribeGuard.Ledger.Sql;
 /// The schema-6 step: links for the dispenses and encounters recorded before they were chained, in
 /// the migration's transaction, for each row that has none. From the upgrade on every such row has
 /// one, so a row inserted without one is reported; the link vouches for the row as it was at the
-/// upgrade. No writer can append meanwhile (on a server store the migration's own SQL locks both
-/// tables and this step takes every chain's lock, in ascending order as every writer takes them), so
+/// upgrade. No writer can append meanwhile: instances of this version migrate under the schema lock
+/// before they serve, and on a server store the migration's own SQL locks both tables against older
+/// guards (which take no chain lock for a report) while this step takes every chain's lock, in
+/// ascending order as every writer takes them. So
 /// the step reads each chain's head once and computes the links itself, exactly as the store would
 /// one by one. It reads each table a page at a time in key order and writes each page's links
 /// before reading on, so a ledger of millions of reports is never held in memory whole.
@@ -26,7 +28,11 @@ public sealed partial class SqlGuardLedger
         ["@link_chains", "@link_seqs", "@link_record_ids", "@link_content_hashes", "@link_prev_hashes", "@link_hashes"];
 
     /// <summary>Rows read (and links written) at a time; small in tests, so that pages follow one another there too.</summary>
-    internal int UpgradeRowsPerPage { get; init; } = 10_000;
+    internal int UpgradeRowsPerPage
+    {
+        get;
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "a page of none would never end the step");
+    } = 10_000;
 
     private async Task LinkReportsRecordedBeforeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
