@@ -11,10 +11,10 @@ namespace PrescribeGuard.Ledger.Sql;
 /// upgrade. No writer can append meanwhile: instances of this version migrate under the schema lock
 /// before they serve, and on a server store the migration's own SQL locks both tables against older
 /// guards (which take no chain lock for a report) while this step takes every chain's lock, in
-/// ascending order as every writer takes them. So
-/// the step reads each chain's head once and computes the links itself, exactly as the store would
-/// one by one. It reads each table a page at a time in key order and writes each page's links
-/// before reading on, so a ledger of millions of reports is never held in memory whole.
+/// ascending order as every writer takes them. So the step reads each chain's head once and computes
+/// the links itself, exactly as the store would one by one. It reads each table a page at a time in
+/// key order and writes each page's links before reading on, so a ledger of millions of reports is
+/// never held in memory whole.
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
