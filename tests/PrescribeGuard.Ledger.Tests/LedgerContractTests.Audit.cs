@@ -377,6 +377,35 @@ public abstract partial class LedgerContractTests
         Assert.Equal(upgraded.LinksVerified + 2, afterWrites.LinksVerified);
     }
 
+    [Fact]
+    public async Task Records_read_in_batches_are_each_compared_with_their_own_link_past_the_first_batch()
+    {
+        // More links than one batch of record reads holds (256, on a store that takes batches), with
+        // the record edited behind its link in the second batch, and a missing one in the third.
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        for (var i = 0; i < 600; i++)
+        {
+            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-batch-{i:D3}", Now - TimeSpan.FromMinutes(i), null, null), CancellationToken.None);
+        }
+
+        var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-batch-300'");
+        await ExecuteAsync(dialect, "DELETE FROM encounters WHERE encounter_id = 'enc-batch-550'");
+        var edited = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, "UPDATE encounters SET monitoring_minutes = 0 WHERE encounter_id = 'enc-batch-300'");
+        var deleted = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
+        Assert.Equal(600, intact.LinksVerified);
+        Assert.Equal(($"{PlatformB}/enc-batch-300", 301L, "the audited record was changed after it was written"), (edited.FirstBreak!.RecordId, edited.FirstBreak.Sequence, edited.FirstBreak.Reason));
+        Assert.Equal(300, edited.LinksVerified);
+        Assert.Equal(($"{PlatformB}/enc-batch-550", 551L, "the audited record is missing"), (deleted.FirstBreak!.RecordId, deleted.FirstBreak.Sequence, deleted.FirstBreak.Reason));
+        Assert.Equal(550, deleted.LinksVerified);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -102,8 +102,26 @@ public sealed partial class SqlGuardLedger
             var released = new HashSet<string>(StringComparer.Ordinal);
             var recorded = new HashSet<string>(StringComparer.Ordinal);
             var starts = new List<(int Chain, int Start)>();
-            foreach (var link in links)
+            string?[] window = [];
+            var windowStart = 0;
+            async Task<string?> RecordBrokenAtAsync(int index)
             {
+                if (!connection.CanCreateBatch)
+                {
+                    return await RecordBrokenAsync(connection, transaction, links[index], cancellationToken);
+                }
+
+                if (index >= windowStart + window.Length)
+                {
+                    (window, windowStart) = (await RecordsBrokenAsync(connection, transaction, links, index, cancellationToken), index);
+                }
+
+                return window[index - windowStart];
+            }
+
+            for (var index = 0; index < links.Count; index++)
+            {
+                var link = links[index];
                 if (link.Chain != chain)
                 {
                     (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
@@ -114,7 +132,7 @@ public sealed partial class SqlGuardLedger
                     : link.Prev != previous ? "does not follow the previous link"
                     : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
                     : linkedOnce.TryGetValue(link.Kind, out var once) && !once.Add(link.RecordId) ? $"a second link for the same {link.Kind}"
-                    : await RecordBrokenAsync(connection, transaction, link, cancellationToken);
+                    : await RecordBrokenAtAsync(index);
                 if (broken is not null)
                 {
                     return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
@@ -222,59 +240,26 @@ public sealed partial class SqlGuardLedger
     }
 
     /// <summary>
-    /// The record's audited content as it is now. A link written before the rules' columns were audited
-    /// (its content the earlier form) is compared with that form: editing those columns of such a record
-    /// goes unseen, but no link of either form verifies against a record edited in what it covers.
+    /// A recorded prescription's audited columns, by its key. A link written before the rules' columns
+    /// were audited (its content the earlier form) is compared with that form, for decisions too:
+    /// editing those columns of such a record goes unseen, but no link of either form verifies against
+    /// a record edited in what it covers.
     /// </summary>
-    private static async Task<string?> CurrentContentAsync(
-        DbConnection connection, DbTransaction transaction, string kind, string recordId, string written, CancellationToken cancellationToken)
+    private static readonly string FindPrescriptionSql =
+        "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at, " +
+        "prescriber_npi, prescriber_dea, " + MedicationColumns.List(string.Empty) + " " +
+        "FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id";
+
+    /// <summary>The audited content of the prescription row the reader is on, in the form of the content the link holds.</summary>
+    private static string PrescriptionContentOf(DbDataReader reader, string written)
     {
-        switch (kind)
-        {
-            case AuditKind.Decision:
-                var decision = await FindDecisionAsync(connection, transaction, recordId, cancellationToken);
-                return decision is null ? null
-                    : DecisionContent(decision) is var decisionContent && (decisionContent == written || decision.Reservation is null) ? decisionContent
-                    : DecisionContentBeforeReservations(decision);
-            case AuditKind.Release:
-                await using (var command = connection.Command(transaction, "SELECT released_at FROM decisions WHERE decision_id = @id").With("@id", recordId))
-                {
-                    var releasedAt = await command.ExecuteScalarAsync(cancellationToken);
-                    return releasedAt is null or DBNull ? null : ReleaseContent(recordId, Convert.ToInt64(releasedAt, System.Globalization.CultureInfo.InvariantCulture));
-                }
-
-            case AuditKind.Prescription:
-                var (platformId, prescriptionId) = ReportRecordId.Split(recordId);
-                await using (var command = connection.Command(
-                        transaction,
-                        "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at, " +
-                        "prescriber_npi, prescriber_dea, " + MedicationColumns.List(string.Empty) + " " +
-                        "FROM prescriptions WHERE platform_id = @platform_id AND prescription_id = @prescription_id")
-                    .With("@platform_id", platformId)
-                    .With("@prescription_id", prescriptionId))
-                await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-                {
-                    if (!await reader.ReadAsync(cancellationToken))
-                    {
-                        return null;
-                    }
-
-                    object?[] audited =
-                    [
-                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4),
-                        reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetInt64(7), reader.GetInt64(8),
-                    ];
-                    var current = PrescriptionContent(audited, reader.GetString(9), reader.GetStringOrNull(10), reader.ReadMedication(11)!);
-                    return current == written ? current : AuditHash.Content(audited);
-                }
-
-            case AuditKind.Dispense:
-                return await ReportContentAsync(connection, transaction, DispenseReport, recordId, cancellationToken);
-            case AuditKind.Encounter:
-                return await ReportContentAsync(connection, transaction, EncounterReport, recordId, cancellationToken);
-            default:
-                return null;
-        }
+        object?[] audited =
+        [
+            reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetStringOrNull(4),
+            reader.GetStringOrNull(5), reader.GetStringOrNull(6), reader.GetInt64(7), reader.GetInt64(8),
+        ];
+        var current = PrescriptionContent(audited, reader.GetString(9), reader.GetStringOrNull(10), reader.ReadMedication(11)!);
+        return current == written ? current : AuditHash.Content(audited);
     }
 
     /// <summary>

@@ -28,25 +28,6 @@ public sealed partial class SqlGuardLedger
         (AuditKind.Encounter, "encounters", ReportRecordId.Sql("encounter_id")),
     ];
 
-    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null.</summary>
-    private static async Task<string?> RecordBrokenAsync(DbConnection connection, DbTransaction transaction, AuditLinkRow link, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await CurrentContentAsync(connection, transaction, link.Kind, link.RecordId, link.Content, cancellationToken) is not { } content ? "the audited record is missing"
-                : content != link.Content ? "the audited record was changed after it was written"
-                : null;
-        }
-        catch (Exception ex) when (ex is OverflowException or InvalidCastException or FormatException)
-        {
-            // An edit the reader cannot take as its column's type (an integer past 32 bits, a time past
-            // year 9999, a text where bytes belong, a null where the record needs a value): the request
-            // path fails on it too. Reported here, at its link, so the walk names it rather than
-            // failing as a whole; a misused or broken connection is none of these and still throws.
-            return "the audited record holds a value the ledger cannot read as its column's type";
-        }
-    }
-
     /// <summary>A break at the link of the record of <paramref name="kind"/>, or with kind null at the link keyed chain/seq.</summary>
     private static AuditBreak AtLinkOf(IReadOnlyList<AuditLinkRow> links, string? kind, string recordId, string reason)
     {

@@ -88,14 +88,4 @@ public sealed partial class SqlGuardLedger
             encounter.Fingerprint,
         ]);
     }
-
-    /// <summary>The audited content of a dispense or encounter as it is now (record id platform/id), or null if it is gone.</summary>
-    private static async Task<string?> ReportContentAsync(
-        DbConnection connection, DbTransaction transaction, AuditedReport report, string recordId, CancellationToken cancellationToken)
-    {
-        var (platformId, id) = ReportRecordId.Split(recordId);
-        await using var command = connection.Command(transaction, report.FindSql).With("@platform_id", platformId).With("@id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? report.ContentOf(reader) : null;
-    }
 }

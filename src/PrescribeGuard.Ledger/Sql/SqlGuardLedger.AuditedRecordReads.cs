@@ -1,0 +1,133 @@
+using System.Data.Common;
+using PrescribeGuard.Ledger.Audit;
+
+namespace PrescribeGuard.Ledger.Sql;
+
+/// <summary>
+/// How the verifier reads the record a link vouches for: one query per link, and the audited content
+/// from its first row. On a store that takes batches the queries of a window of links go in one
+/// round trip: the same queries, read the same way, so a window finds exactly what the links one by
+/// one would (on PostgreSQL a query per link was most of a whole verification's time).
+/// </summary>
+public sealed partial class SqlGuardLedger
+{
+    /// <summary>A link's record query and how its first row gives the audited content (given the content the link holds).</summary>
+    private sealed record RecordRead(string Sql, (string Name, object Value)[] Parameters, Func<DbDataReader, string, string?> Content);
+
+    private const int AuditReadsPerBatch = 256;
+
+    private const string UnreadableRecord = "the audited record holds a value the ledger cannot read as its column's type";
+
+    /// <summary>
+    /// An edit the reader cannot take as its column's type (an integer past 32 bits, a time past year
+    /// 9999, a text where bytes belong, a null where the record needs a value): the request path fails
+    /// on it too. Reported at its link, so the walk names it rather than failing as a whole; a misused
+    /// or broken connection is none of these and still throws.
+    /// </summary>
+    private static bool IsUnreadableValue(Exception ex) => ex is OverflowException or InvalidCastException or FormatException;
+
+    private static RecordRead? ReadOf(AuditLinkRow link)
+    {
+        switch (link.Kind)
+        {
+            case AuditKind.Decision:
+                return new(FindDecisionSql, [("@decision_id", link.RecordId)], (reader, written) =>
+                {
+                    var decision = ReadDecision(reader);
+                    return DecisionContent(decision) is var content && (content == written || decision.Reservation is null)
+                        ? content
+                        : DecisionContentBeforeReservations(decision);
+                });
+            case AuditKind.Release:
+                return new("SELECT released_at FROM decisions WHERE decision_id = @id", [("@id", link.RecordId)], (reader, _) =>
+                    reader.IsDBNull(0) ? null : ReleaseContent(link.RecordId, Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)));
+            case AuditKind.Prescription:
+                var (platformId, prescriptionId) = ReportRecordId.Split(link.RecordId);
+                return new(FindPrescriptionSql, [("@platform_id", platformId), ("@prescription_id", prescriptionId)], (reader, written) => PrescriptionContentOf(reader, written));
+            case AuditKind.Dispense:
+            case AuditKind.Encounter:
+                var report = link.Kind == AuditKind.Dispense ? DispenseReport : EncounterReport;
+                var (reportPlatformId, id) = ReportRecordId.Split(link.RecordId);
+                return new(report.FindSql, [("@platform_id", reportPlatformId), ("@id", id)], (reader, _) => report.ContentOf(reader));
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it (null: it matches), from its read's result.</summary>
+    private static string? BrokenBy(string? current, AuditLinkRow link) =>
+        current is null ? "the audited record is missing"
+        : current != link.Content ? "the audited record was changed after it was written"
+        : null;
+
+    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query.</summary>
+    private static async Task<string?> RecordBrokenAsync(DbConnection connection, DbTransaction transaction, AuditLinkRow link, CancellationToken cancellationToken)
+    {
+        if (ReadOf(link) is not { } read)
+        {
+            return BrokenBy(null, link);
+        }
+
+        try
+        {
+            await using var command = connection.Command(transaction, read.Sql);
+            foreach (var (name, value) in read.Parameters)
+            {
+                command.With(name, value);
+            }
+
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            return BrokenBy(await reader.ReadAsync(cancellationToken) ? read.Content(reader, link.Content) : null, link);
+        }
+        catch (Exception ex) when (IsUnreadableValue(ex))
+        {
+            return UnreadableRecord;
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="RecordBrokenAsync"/> finds for each of <paramref name="links"/>[<paramref name="start"/>..], at
+    /// most <see cref="AuditReadsPerBatch"/> of them, in one batch.
+    /// </summary>
+    private static async Task<string?[]> RecordsBrokenAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditLinkRow> links, int start, CancellationToken cancellationToken)
+    {
+        var window = links.Skip(start).Take(AuditReadsPerBatch).ToArray();
+        var reads = window.Select(ReadOf).ToArray();
+        var found = new string?[window.Length];
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        foreach (var read in reads)
+        {
+            // A kind no query reads still takes its place, so that result sets and links stay paired.
+            var statement = batch.CreateBatchCommand();
+            statement.CommandText = read?.Sql ?? "SELECT 1 WHERE 1 = 0";
+            foreach (var (name, value) in read?.Parameters ?? [])
+            {
+                statement.With(name, value);
+            }
+
+            batch.BatchCommands.Add(statement);
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < window.Length; i++)
+        {
+            if (i > 0)
+            {
+                await reader.NextResultAsync(cancellationToken);
+            }
+
+            try
+            {
+                found[i] = BrokenBy(reads[i] is { } read && await reader.ReadAsync(cancellationToken) ? read.Content(reader, window[i].Content) : null, window[i]);
+            }
+            catch (Exception ex) when (IsUnreadableValue(ex))
+            {
+                found[i] = UnreadableRecord;
+            }
+        }
+
+        return found;
+    }
+}
