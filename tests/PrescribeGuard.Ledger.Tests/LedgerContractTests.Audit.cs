@@ -378,6 +378,37 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task A_break_is_reported_even_when_a_later_record_read_with_it_cannot_be_read()
+    {
+        // Reads of decisions, a prescription, a release and reports in one batch (on a store that takes
+        // batches): the first decision the walk reaches edited, the last reserving one it reaches holding a
+        // value the reader cannot take. The batch reads both; the walk must stop at the first.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        var walkOrder = new List<(long Chain, long Seq, string DecisionId)>();
+        foreach (var decisionId in decisionIds)
+        {
+            var link = $"FROM audit_chain WHERE kind = '{AuditKind.Decision}' AND record_id = '{decisionId}'";
+            walkOrder.Add((await ScalarAsync(dialect, "SELECT chain " + link), await ScalarAsync(dialect, "SELECT seq " + link), decisionId));
+        }
+
+        walkOrder.Sort();
+        var edited = walkOrder[0].DecisionId;
+        var unreadable = walkOrder.Last(entry => entry.DecisionId != decisionIds[0]).DecisionId; // decision 0 reserved nothing
+        await ExecuteAsync(dialect, $"UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{edited}'");
+        await ExecuteAsync(dialect, $"UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{unreadable}'");
+
+        var both = await ledger.VerifyAuditAsync(CancellationToken.None);
+        await ExecuteAsync(dialect, $"UPDATE decisions SET policy_version = 'sha256:0123abcd' WHERE decision_id = '{edited}'");
+        var second = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.NotEqual(edited, unreadable);
+        Assert.Equal((edited, "the audited record was changed after it was written"), (both.FirstBreak!.RecordId, both.FirstBreak.Reason));
+        Assert.Equal(
+            (unreadable, "the audited record holds a value the ledger cannot read as its column's type"),
+            (second.FirstBreak!.RecordId, second.FirstBreak.Reason));
+    }
+
+    [Fact]
     public async Task Records_read_in_batches_are_each_compared_with_their_own_link_past_the_first_batch()
     {
         // More links than one batch of record reads holds (256, on a store that takes batches), with

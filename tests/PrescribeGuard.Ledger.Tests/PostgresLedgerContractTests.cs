@@ -122,6 +122,36 @@ public sealed partial class PostgresLedgerContractTests(PostgresLedgerContractTe
     }
 
     [Fact]
+    public async Task A_break_is_reported_though_a_later_read_of_its_batch_fails_on_the_server()
+    {
+        // The record reads of a window of links go in one batch, past the first break: a later read that
+        // fails on the server (here a division by zero in a view over the encounters) ends the batch, and
+        // must not turn the break the walk reaches first into a failed verification.
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        for (var i = 0; i < 30; i++)
+        {
+            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-fail-{i:D2}", Now - TimeSpan.FromMinutes(i), null, null), CancellationToken.None);
+        }
+
+        await ExecuteAsync(dialect, "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-fail-10'");
+        await ExecuteAsync(
+            dialect,
+            "ALTER TABLE encounters RENAME TO encounter_rows; CREATE VIEW encounters AS SELECT platform_id, encounter_id, patient_key, platform_patient_id, " +
+            "clinician_npi, kind, occurred_at, location_state, CASE WHEN encounter_id = 'enc-fail-20' THEN monitoring_minutes / (kind - kind) ELSE monitoring_minutes END " +
+            "AS monitoring_minutes, bp_systolic, bp_diastolic, bp_measured_at, med_drug_class, med_compounded, med_route, med_setting, med_dose_mg, med_total_mg, " +
+            "med_days_supply, med_refills_authorized, fingerprint, recorded_at FROM encounter_rows",
+            expectedRows: null);
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(($"{PlatformB}/enc-fail-10", "the audited record was changed after it was written"), (verification.FirstBreak!.RecordId, verification.FirstBreak.Reason));
+        Assert.Equal(10, verification.LinksVerified);
+    }
+
+    [Fact]
     public async Task Fifty_concurrent_decisions_over_two_instances_reserve_exactly_once()
     {
         var dialects = await NewStoreAsync(instances: 2);

@@ -102,7 +102,7 @@ public sealed partial class SqlGuardLedger
             var released = new HashSet<string>(StringComparer.Ordinal);
             var recorded = new HashSet<string>(StringComparer.Ordinal);
             var starts = new List<(int Chain, int Start)>();
-            string?[] window = [];
+            RecordFinding[] window = [];
             var windowStart = 0;
             async Task<string?> RecordBrokenAtAsync(int index)
             {
@@ -116,7 +116,7 @@ public sealed partial class SqlGuardLedger
                     (window, windowStart) = (await RecordsBrokenAsync(connection, transaction, links, index, cancellationToken), index);
                 }
 
-                return window[index - windowStart];
+                return window[index - windowStart].Result();
             }
 
             for (var index = 0; index < links.Count; index++)

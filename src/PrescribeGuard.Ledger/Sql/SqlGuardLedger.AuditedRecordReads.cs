@@ -85,16 +85,29 @@ public sealed partial class SqlGuardLedger
         }
     }
 
+    /// <summary>What the read of one link found: why its record is broken (null: intact), or what the read threw.</summary>
+    private readonly record struct RecordFinding(string? Broken, System.Runtime.ExceptionServices.ExceptionDispatchInfo? Failure)
+    {
+        /// <summary>As <see cref="RecordBrokenAsync"/> would have returned or thrown for the link.</summary>
+        public string? Result()
+        {
+            Failure?.Throw();
+            return Broken;
+        }
+    }
+
     /// <summary>
     /// What <see cref="RecordBrokenAsync"/> finds for each of <paramref name="links"/>[<paramref name="start"/>..], at
-    /// most <see cref="AuditReadsPerBatch"/> of them, in one batch.
+    /// most <see cref="AuditReadsPerBatch"/> of them, in one batch. The batch reads past the first break, which
+    /// the walk one link at a time never reaches: what a later read throws is kept for its own link and thrown
+    /// only if the walk gets there, so the walk ends on the same break or exception either way.
     /// </summary>
-    private static async Task<string?[]> RecordsBrokenAsync(
+    private static async Task<RecordFinding[]> RecordsBrokenAsync(
         DbConnection connection, DbTransaction transaction, IReadOnlyList<AuditLinkRow> links, int start, CancellationToken cancellationToken)
     {
         var window = links.Skip(start).Take(AuditReadsPerBatch).ToArray();
         var reads = window.Select(ReadOf).ToArray();
-        var found = new string?[window.Length];
+        var found = new RecordFinding[window.Length];
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
         foreach (var read in reads)
@@ -110,24 +123,53 @@ public sealed partial class SqlGuardLedger
             batch.BatchCommands.Add(statement);
         }
 
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; i < window.Length; i++)
+        DbDataReader? reader = null;
+        try
         {
-            if (i > 0)
+            for (var i = 0; i < window.Length; i++)
             {
-                await reader.NextResultAsync(cancellationToken);
+                try
+                {
+                    if (i == 0)
+                    {
+                        reader = await batch.ExecuteReaderAsync(cancellationToken);
+                    }
+                    else if (!await reader!.NextResultAsync(cancellationToken))
+                    {
+                        throw new InvalidOperationException($"the batch of record reads returned {i} result sets for {window.Length} links");
+                    }
+                }
+                catch (Exception ex)
+                {
+                    // A statement that failed ends the batch: this link and every later one share its failure.
+                    var failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                    Array.Fill(found, new RecordFinding(null, failure), i, window.Length - i);
+                    return found;
+                }
+
+                try
+                {
+                    found[i] = new RecordFinding(
+                        BrokenBy(reads[i] is { } read && await reader.ReadAsync(cancellationToken) ? read.Content(reader, window[i].Content) : null, window[i]), null);
+                }
+                catch (Exception ex) when (IsUnreadableValue(ex))
+                {
+                    found[i] = new RecordFinding(UnreadableRecord, null);
+                }
+                catch (Exception ex)
+                {
+                    found[i] = new RecordFinding(null, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex));
+                }
             }
 
-            try
+            return found;
+        }
+        finally
+        {
+            if (reader is not null)
             {
-                found[i] = BrokenBy(reads[i] is { } read && await reader.ReadAsync(cancellationToken) ? read.Content(reader, window[i].Content) : null, window[i]);
-            }
-            catch (Exception ex) when (IsUnreadableValue(ex))
-            {
-                found[i] = UnreadableRecord;
+                await reader.DisposeAsync();
             }
         }
-
-        return found;
     }
 }
