@@ -22,59 +22,63 @@ public abstract partial class LedgerContractTests
         Assert.Equal(4, decisionIds.Count);
     }
 
-    public static TheoryData<string, string, string> Tamperings => new()
+    private const string Changed = "the audited record was changed after it was written";
+    private const string Missing = "the audited record is missing";
+    private const string Unreadable = "the audited record holds a value the ledger cannot read as its column's type";
+
+    public static TheoryData<string, string, string, string> Tamperings => new()
     {
-        { "decision outcome edited", "UPDATE decisions SET outcome = 2 WHERE decision_id = '{1}'", AuditKind.Decision },
-        { "decision payload edited", "UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{1}'", AuditKind.Decision },
-        { "override comment edited", "UPDATE prescriptions SET override_comment = 'nothing to see' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
-        { "release time edited", "UPDATE decisions SET released_at = released_at + 1 WHERE decision_id = '{2}'", AuditKind.Release },
+        { "decision outcome edited", "UPDATE decisions SET outcome = 2 WHERE decision_id = '{1}'", AuditKind.Decision, Changed },
+        { "decision payload edited", "UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{1}'", AuditKind.Decision, Changed },
+        { "override comment edited", "UPDATE prescriptions SET override_comment = 'nothing to see' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription, Changed },
+        { "release time edited", "UPDATE decisions SET released_at = released_at + 1 WHERE decision_id = '{2}'", AuditKind.Release, Changed },
         // The confirmed decision's link: the prescription's link after it no longer follows.
-        { "link deleted", "DELETE FROM audit_chain WHERE record_id = '{1}'", AuditKind.Prescription },
-        { "decision deleted", "DELETE FROM decisions WHERE decision_id = '{1}'", AuditKind.Decision },
+        { "link deleted", "DELETE FROM audit_chain WHERE record_id = '{1}'", AuditKind.Prescription, "expected link 2: a link was removed or reordered" },
+        { "decision deleted", "DELETE FROM decisions WHERE decision_id = '{1}'", AuditKind.Decision, Missing },
         // Reservation states: not in the decision's own link, each vouched for by another one.
-        { "reservation freed by an edit", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{1}'", AuditKind.Decision },
-        { "reservation expired by an edit", "UPDATE decisions SET reservation_state = 4 WHERE decision_id = '{1}'", AuditKind.Decision },
-        { "released reservation pending again", "UPDATE decisions SET reservation_state = 1 WHERE decision_id = '{2}'", AuditKind.Decision },
-        { "reservation removed", "UPDATE decisions SET reservation_state = 0 WHERE decision_id = '{2}'", AuditKind.Decision },
-        { "confirmed by another decision's prescription", "UPDATE decisions SET reservation_state = 2, confirmed_prescription_id = 'rx-audit' WHERE decision_id = '{2}'", AuditKind.Decision },
-        { "a reservation state on a decision that reserved none", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{0}'", AuditKind.Decision },
+        { "reservation freed by an edit", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{1}'", AuditKind.Decision, "ended without a release link" },
+        { "reservation expired by an edit", "UPDATE decisions SET reservation_state = 4 WHERE decision_id = '{1}'", AuditKind.Decision, "ended without a release link" },
+        { "released reservation pending again", "UPDATE decisions SET reservation_state = 1 WHERE decision_id = '{2}'", AuditKind.Decision, "a released reservation is pending again" },
+        { "reservation removed", "UPDATE decisions SET reservation_state = 0 WHERE decision_id = '{2}'", AuditKind.Decision, "the reservation was removed" },
+        { "confirmed by another decision's prescription", "UPDATE decisions SET reservation_state = 2, confirmed_prescription_id = 'rx-audit' WHERE decision_id = '{2}'", AuditKind.Decision, "confirmed without a recorded prescription that names it" },
+        { "a reservation state on a decision that reserved none", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{0}'", AuditKind.Decision, "a reservation state on a decision that reserved nothing" },
         // A pending reservation holds its patient: each edit below frees the patient for the rules.
-        { "pending reservation freed by an edit", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{3}'", AuditKind.Decision },
-        { "pending reservation expired by an edit", "UPDATE decisions SET reservation_state = 4 WHERE decision_id = '{3}'", AuditKind.Decision },
-        { "pending reservation confirmed by an edit", "UPDATE decisions SET reservation_state = 2 WHERE decision_id = '{3}'", AuditKind.Decision },
-        { "pending reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{3}'", AuditKind.Decision },
+        { "pending reservation freed by an edit", "UPDATE decisions SET reservation_state = 3 WHERE decision_id = '{3}'", AuditKind.Decision, "ended without a release link" },
+        { "pending reservation expired by an edit", "UPDATE decisions SET reservation_state = 4 WHERE decision_id = '{3}'", AuditKind.Decision, "ended without a release link" },
+        { "pending reservation confirmed by an edit", "UPDATE decisions SET reservation_state = 2 WHERE decision_id = '{3}'", AuditKind.Decision, "confirmed without a recorded prescription that names it" },
+        { "pending reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{3}'", AuditKind.Decision, Changed },
         // What the rules read of a recorded prescription and of a reservation.
-        { "prescription supply shortened", "UPDATE prescriptions SET days_supply = 1, total_mg = 1 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
-        { "prescription's prescriber edited", "UPDATE prescriptions SET prescriber_npi = '1245319599' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
-        { "reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{2}'", AuditKind.Decision },
-        { "reservation's prescriber edited", "UPDATE decisions SET reservation_prescriber_npi = '1245319599' WHERE decision_id = '{1}'", AuditKind.Decision },
+        { "prescription supply shortened", "UPDATE prescriptions SET days_supply = 1, total_mg = 1 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription, Changed },
+        { "prescription's prescriber edited", "UPDATE prescriptions SET prescriber_npi = '1245319599' WHERE prescription_id = 'rx-audit'", AuditKind.Prescription, Changed },
+        { "reservation's medication edited", "UPDATE decisions SET res_total_mg = 1, res_days_supply = 1 WHERE decision_id = '{2}'", AuditKind.Decision, Changed },
+        { "reservation's prescriber edited", "UPDATE decisions SET reservation_prescriber_npi = '1245319599' WHERE decision_id = '{1}'", AuditKind.Decision, Changed },
         // Integers past what the reader takes (the ledger reads these as 32-bit): a break, not an exception.
-        { "prescription's days of supply out of range", "UPDATE prescriptions SET days_supply = 4294967297 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription },
-        { "pending reservation's days of supply out of range", "UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{3}'", AuditKind.Decision },
-        { "link's chain out of range", "UPDATE audit_chain SET chain = 4294967297 WHERE record_id = '{0}'", AuditKind.Decision },
+        { "prescription's days of supply out of range", "UPDATE prescriptions SET days_supply = 4294967297 WHERE prescription_id = 'rx-audit'", AuditKind.Prescription, Unreadable },
+        { "pending reservation's days of supply out of range", "UPDATE decisions SET res_days_supply = 4294967297 WHERE decision_id = '{3}'", AuditKind.Decision, Unreadable },
+        { "link's chain out of range", "UPDATE audit_chain SET chain = 4294967297 WHERE record_id = '{0}'", AuditKind.Decision, "the link's chain number is out of range" },
         // Times past year 9999, which no DateTimeOffset holds: a break, not an exception.
-        { "decision dated past year 9999", "UPDATE decisions SET evaluated_at = 253402300800000 WHERE decision_id = '{0}'", AuditKind.Decision },
-        { "pending reservation's expiry past year 9999", "UPDATE decisions SET reservation_expires_at = 253402300800000 WHERE decision_id = '{3}'", AuditKind.Decision },
+        { "decision dated past year 9999", "UPDATE decisions SET evaluated_at = 253402300800000 WHERE decision_id = '{0}'", AuditKind.Decision, Unreadable },
+        { "pending reservation's expiry past year 9999", "UPDATE decisions SET reservation_expires_at = 253402300800000 WHERE decision_id = '{3}'", AuditKind.Decision, Unreadable },
         // What the rules read of what pharmacies and clinics report.
-        { "dispense's supply lengthened", "UPDATE dispenses SET days_supply = 90 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
-        { "dispense dated back", "UPDATE dispenses SET dispensed_at = dispensed_at - 86400000 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
-        { "dispense deleted", "DELETE FROM dispenses WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense },
-        { "supervised administration turned into an in-person evaluation", "UPDATE encounters SET kind = 0 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "monitoring lengthened", "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "blood pressure removed", "UPDATE encounters SET bp_systolic = NULL, bp_diastolic = NULL, bp_measured_at = NULL WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "administered dose edited", "UPDATE encounters SET med_dose_mg = 1 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "encounter moved to another state", "UPDATE encounters SET location_state = 'NY' WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "encounter deleted", "DELETE FROM encounters WHERE encounter_id = 'enc-audit'", AuditKind.Encounter },
-        { "in-person evaluation dated back", "UPDATE encounters SET occurred_at = occurred_at - 86400000 WHERE encounter_id = 'enc-eval'", AuditKind.Encounter },
-        { "in-person evaluation given a blood pressure", "UPDATE encounters SET bp_systolic = 120, bp_diastolic = 80, bp_measured_at = occurred_at WHERE encounter_id = 'enc-eval'", AuditKind.Encounter },
+        { "dispense's supply lengthened", "UPDATE dispenses SET days_supply = 90 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense, Changed },
+        { "dispense dated back", "UPDATE dispenses SET dispensed_at = dispensed_at - 86400000 WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense, Changed },
+        { "dispense deleted", "DELETE FROM dispenses WHERE dispense_id = 'dsp-audit'", AuditKind.Dispense, Missing },
+        { "supervised administration turned into an in-person evaluation", "UPDATE encounters SET kind = 0 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Changed },
+        { "monitoring lengthened", "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Changed },
+        { "blood pressure removed", "UPDATE encounters SET bp_systolic = NULL, bp_diastolic = NULL, bp_measured_at = NULL WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Changed },
+        { "administered dose edited", "UPDATE encounters SET med_dose_mg = 1 WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Changed },
+        { "encounter moved to another state", "UPDATE encounters SET location_state = 'NY' WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Changed },
+        { "encounter deleted", "DELETE FROM encounters WHERE encounter_id = 'enc-audit'", AuditKind.Encounter, Missing },
+        { "in-person evaluation dated back", "UPDATE encounters SET occurred_at = occurred_at - 86400000 WHERE encounter_id = 'enc-eval'", AuditKind.Encounter, Changed },
+        { "in-person evaluation given a blood pressure", "UPDATE encounters SET bp_systolic = 120, bp_diastolic = 80, bp_measured_at = occurred_at WHERE encounter_id = 'enc-eval'", AuditKind.Encounter, Changed },
         // A null where the record needs a value (SQLite's reader throws on it): a break, not an exception.
-        { "pending reservation's dose removed", "UPDATE decisions SET res_dose_mg = NULL WHERE decision_id = '{3}'", AuditKind.Decision },
-        { "pending reservation's prescriber removed", "UPDATE decisions SET reservation_prescriber_npi = NULL WHERE decision_id = '{3}'", AuditKind.Decision },
+        { "pending reservation's dose removed", "UPDATE decisions SET res_dose_mg = NULL WHERE decision_id = '{3}'", AuditKind.Decision, Unreadable },
+        { "pending reservation's prescriber removed", "UPDATE decisions SET reservation_prescriber_npi = NULL WHERE decision_id = '{3}'", AuditKind.Decision, Unreadable },
     };
 
     [Theory]
     [MemberData(nameof(Tamperings))]
-    public async Task Audit_chain_names_the_first_broken_record(string tampering, string sql, string kind)
+    public async Task Audit_chain_names_the_first_broken_record(string tampering, string sql, string kind, string reason)
     {
         var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
         await ExecuteAsync(dialect, string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, decisionIds[0], decisionIds[1], decisionIds[2], decisionIds[3]));
@@ -83,6 +87,7 @@ public abstract partial class LedgerContractTests
 
         Assert.False(verification.IsIntact, tampering);
         Assert.Equal(kind, verification.FirstBreak!.Kind);
+        Assert.Equal(reason, verification.FirstBreak.Reason);
         if (System.Text.RegularExpressions.Regex.Match(sql, "'((?:dsp|enc)-[a-z]+)'") is { Success: true } report)
         {
             Assert.Equal($"{(kind == AuditKind.Dispense ? PlatformA : PlatformB)}/{report.Groups[1].Value}", verification.FirstBreak.RecordId);
