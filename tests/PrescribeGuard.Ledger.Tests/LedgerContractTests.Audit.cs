@@ -294,9 +294,7 @@ public abstract partial class LedgerContractTests
     [Fact]
     public async Task Dispenses_and_encounters_recorded_before_they_were_chained_are_linked_by_the_upgrade()
     {
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patient = NewPatient();
         await ledger.RecordPrescriptionAsync(Prescription(patient, "rx-old", Now - TimeSpan.FromDays(40), imported: true), Now, CancellationToken.None);
         await ledger.RecordEncounterAsync(
@@ -418,14 +416,9 @@ public abstract partial class LedgerContractTests
     {
         // More links than one batch of record reads holds (256, on a store that takes batches), with
         // the record edited behind its link in the second batch, and a missing one in the third.
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patient = NewPatient();
-        for (var i = 0; i < 600; i++)
-        {
-            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-batch-{i:D3}", Now - TimeSpan.FromMinutes(i), null, null), CancellationToken.None);
-        }
+        await RecordEvaluationsAsync(ledger, patient, 600, i => $"enc-batch-{i:D3}");
 
         var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
         await ExecuteAsync(dialect, "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-batch-300'");
@@ -527,9 +520,7 @@ public abstract partial class LedgerContractTests
     [Fact]
     public async Task Links_of_many_patients_verify_on_every_chain_and_a_break_names_its_chain()
     {
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var decisions = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
         {
             var request = Request(NewPatient());
@@ -552,9 +543,7 @@ public abstract partial class LedgerContractTests
     [Fact]
     public async Task Links_the_store_appends_carry_the_hash_AuditHash_computes_for_any_text_and_follow_their_head()
     {
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patient = NewPatient();
         // Ids are any text without control characters: accents, CJK, an emoji (a surrogate pair), quotes.
         var unicodeId = "rx-Zoë-東京-🙂-'\"-" + Guid.NewGuid().ToString("N");
@@ -626,9 +615,7 @@ public abstract partial class LedgerContractTests
     /// </summary>
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patient = NewPatient();
 
         var denied = Request(patient, "req-denied", "fp-denied");

@@ -88,6 +88,24 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
         return dialects;
     }
 
+    /// <summary>A ledger (history uncached) over a store of its own, its schema migrated.</summary>
+    protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect)> MigratedLedgerOnNewStoreAsync()
+    {
+        var dialect = (await NewStoreAsync(1))[0];
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        return (ledger, dialect);
+    }
+
+    /// <summary>Encounters (in-person evaluations) of one patient, ids from <paramref name="idOf"/>, a minute apart.</summary>
+    protected static async Task RecordEvaluationsAsync(SqlGuardLedger ledger, Domain.Identity.PatientKey patient, int count, Func<int, string> idOf)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await ledger.RecordEncounterAsync(Encounter(patient, idOf(i), Now - TimeSpan.FromMinutes(i), null, null), CancellationToken.None);
+        }
+    }
+
     [Fact]
     public async Task Migrating_again_is_a_no_op_that_keeps_the_data()
     {
@@ -646,9 +664,7 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     {
         // On SQLite these land in shared group-commit transactions: a failing write must roll back
         // only itself, and every other one must be durable and chained.
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patients = Enumerable.Range(0, 8).Select(_ => NewPatient()).ToArray();
 
         var outcomes = await Task.WhenAll(Enumerable.Range(0, 48).Select(i => Task.Run(async () =>

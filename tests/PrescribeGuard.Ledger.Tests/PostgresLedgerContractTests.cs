@@ -127,14 +127,9 @@ public sealed partial class PostgresLedgerContractTests(PostgresLedgerContractTe
         // The record reads of a window of links go in one batch, past the first break: a later read that
         // fails on the server (here a division by zero in a view over the encounters) ends the batch, and
         // must not turn the break the walk reaches first into a failed verification.
-        var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
-        await ledger.MigrateAsync(CancellationToken.None);
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
         var patient = NewPatient();
-        for (var i = 0; i < 30; i++)
-        {
-            await ledger.RecordEncounterAsync(Encounter(patient, $"enc-fail-{i:D2}", Now - TimeSpan.FromMinutes(i), null, null), CancellationToken.None);
-        }
+        await RecordEvaluationsAsync(ledger, patient, 30, i => $"enc-fail-{i:D2}");
 
         await ExecuteAsync(dialect, "UPDATE encounters SET monitoring_minutes = 240 WHERE encounter_id = 'enc-fail-10'");
         await ExecuteAsync(

@@ -239,12 +239,7 @@ public sealed partial class SqlGuardLedger
         return null;
     }
 
-    /// <summary>
-    /// A recorded prescription's audited columns, by its key. A link written before the rules' columns
-    /// were audited (its content the earlier form) is compared with that form, for decisions too:
-    /// editing those columns of such a record goes unseen, but no link of either form verifies against
-    /// a record edited in what it covers.
-    /// </summary>
+    /// <summary>A recorded prescription's audited columns, by its key.</summary>
     private static readonly string FindPrescriptionSql =
         "SELECT platform_id, prescription_id, patient_key, fingerprint, decision_id, override_reason_code, override_comment, imported, issued_at, " +
         "prescriber_npi, prescriber_dea, " + MedicationColumns.List(string.Empty) + " " +

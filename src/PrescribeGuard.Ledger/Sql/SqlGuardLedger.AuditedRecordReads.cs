@@ -26,6 +26,12 @@ public sealed partial class SqlGuardLedger
     /// </summary>
     private static bool IsUnreadableValue(Exception ex) => ex is OverflowException or InvalidCastException or FormatException;
 
+    /// <summary>
+    /// The read of the record a link names, or null for a kind no record backs. A link written before
+    /// the rules' columns were audited (its content the earlier form) is compared with that form:
+    /// editing those columns of such a record goes unseen, but no link of either form verifies against
+    /// a record edited in what it covers.
+    /// </summary>
     private static RecordRead? ReadOf(AuditLinkRow link)
     {
         switch (link.Kind)
@@ -43,7 +49,7 @@ public sealed partial class SqlGuardLedger
                     reader.IsDBNull(0) ? null : ReleaseContent(link.RecordId, Convert.ToInt64(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)));
             case AuditKind.Prescription:
                 var (platformId, prescriptionId) = ReportRecordId.Split(link.RecordId);
-                return new(FindPrescriptionSql, [("@platform_id", platformId), ("@prescription_id", prescriptionId)], (reader, written) => PrescriptionContentOf(reader, written));
+                return new(FindPrescriptionSql, [("@platform_id", platformId), ("@prescription_id", prescriptionId)], PrescriptionContentOf);
             case AuditKind.Dispense:
             case AuditKind.Encounter:
                 var report = link.Kind == AuditKind.Dispense ? DispenseReport : EncounterReport;
@@ -60,6 +66,19 @@ public sealed partial class SqlGuardLedger
         : current != link.Content ? "the audited record was changed after it was written"
         : null;
 
+    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null, from its read's result set the reader is on.</summary>
+    private static async Task<string?> BrokenInResultAsync(DbDataReader reader, RecordRead? read, AuditLinkRow link, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return BrokenBy(read is not null && await reader.ReadAsync(cancellationToken) ? read.Content(reader, link.Content) : null, link);
+        }
+        catch (Exception ex) when (IsUnreadableValue(ex))
+        {
+            return UnreadableRecord;
+        }
+    }
+
     /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query.</summary>
     private static async Task<string?> RecordBrokenAsync(DbConnection connection, DbTransaction transaction, AuditLinkRow link, CancellationToken cancellationToken)
     {
@@ -68,21 +87,14 @@ public sealed partial class SqlGuardLedger
             return BrokenBy(null, link);
         }
 
-        try
+        await using var command = connection.Command(transaction, read.Sql);
+        foreach (var (name, value) in read.Parameters)
         {
-            await using var command = connection.Command(transaction, read.Sql);
-            foreach (var (name, value) in read.Parameters)
-            {
-                command.With(name, value);
-            }
+            command.With(name, value);
+        }
 
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            return BrokenBy(await reader.ReadAsync(cancellationToken) ? read.Content(reader, link.Content) : null, link);
-        }
-        catch (Exception ex) when (IsUnreadableValue(ex))
-        {
-            return UnreadableRecord;
-        }
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await BrokenInResultAsync(reader, read, link, cancellationToken);
     }
 
     /// <summary>What the read of one link found: why its record is broken (null: intact), or what the read threw.</summary>
@@ -149,12 +161,7 @@ public sealed partial class SqlGuardLedger
 
                 try
                 {
-                    found[i] = new RecordFinding(
-                        BrokenBy(reads[i] is { } read && await reader.ReadAsync(cancellationToken) ? read.Content(reader, window[i].Content) : null, window[i]), null);
-                }
-                catch (Exception ex) when (IsUnreadableValue(ex))
-                {
-                    found[i] = new RecordFinding(UnreadableRecord, null);
+                    found[i] = new RecordFinding(await BrokenInResultAsync(reader, reads[i], window[i], cancellationToken), null);
                 }
                 catch (Exception ex)
                 {

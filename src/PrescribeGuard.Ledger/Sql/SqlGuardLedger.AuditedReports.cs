@@ -17,8 +17,12 @@ public sealed partial class SqlGuardLedger
     /// <summary>A chained report table: its audit kind, its id column, and its audited columns in order, each with how it is read.</summary>
     private sealed record AuditedReport(string Kind, string Table, string IdColumn, (string Column, char Read)[] Columns)
     {
-        public string FindSql { get; } =
-            $"SELECT {string.Join(", ", Columns.Select(column => column.Column))} FROM {Table} WHERE platform_id = @platform_id AND {IdColumn} = @id";
+        /// <summary>The audited columns, in order, as a select list.</summary>
+        public string ColumnList { get; } = ListOf(Columns);
+
+        public string FindSql { get; } = $"SELECT {ListOf(Columns)} FROM {Table} WHERE platform_id = @platform_id AND {IdColumn} = @id";
+
+        private static string ListOf((string Column, char Read)[] columns) => string.Join(", ", columns.Select(column => column.Column));
 
         /// <summary>
         /// The audited content of the row the reader is on, its columns from ordinal <paramref name="first"/>:

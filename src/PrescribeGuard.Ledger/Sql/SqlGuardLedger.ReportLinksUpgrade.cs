@@ -96,7 +96,7 @@ public sealed partial class SqlGuardLedger
         DbConnection connection, DbTransaction transaction, AuditedReport report, UpgradeRow? last, CancellationToken cancellationToken)
     {
         var key = $"platform_id, {report.IdColumn}";
-        var sql = $"SELECT patient_key, {string.Join(", ", report.Columns.Select(column => column.Column))} FROM {report.Table} " +
+        var sql = $"SELECT patient_key, {report.ColumnList} FROM {report.Table} " +
             (last is null ? string.Empty : $"WHERE ({key}) > (@after_platform_id, @after_id) ") + $"ORDER BY {key} LIMIT @page_rows";
         await using var command = Unhurried(connection.Command(transaction, sql)).With("@page_rows", (long)UpgradeRowsPerPage);
         if (last is { } after)
