@@ -411,12 +411,15 @@ public abstract partial class LedgerContractTests
             (second.FirstBreak!.RecordId, second.FirstBreak.Reason));
     }
 
-    [Fact]
-    public async Task Records_read_in_batches_are_each_compared_with_their_own_link_past_the_first_batch()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(300)]
+    public async Task Records_read_in_batches_are_each_compared_with_their_own_link_past_the_first_batch(int? auditLinksPerPage)
     {
         // More links than one batch of record reads holds (256, on a store that takes batches), with
-        // the record edited behind its link in the second batch, and a missing one in the third.
-        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
+        // the record edited behind its link in the second batch, and a missing one in the third; read
+        // in one page, or in pages of 300 links, which end a batch early.
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync(auditLinksPerPage);
         var patient = NewPatient();
         await RecordEvaluationsAsync(ledger, patient, 600, i => $"enc-batch-{i:D3}");
 
@@ -613,9 +616,13 @@ public abstract partial class LedgerContractTests
     /// one; the confirmed prescription's dispense (dsp-audit), a supervised administration with a blood
     /// pressure (enc-audit) and an in-person evaluation without one (enc-eval).
     /// </summary>
+    /// <summary>
+    /// A ledger holding one record of every audited kind (nine links), whose audit reads two links a
+    /// page: every tampering case is so found across pages too.
+    /// </summary>
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
-        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync(auditLinksPerPage: 2);
         var patient = NewPatient();
 
         var denied = Request(patient, "req-denied", "fp-denied");

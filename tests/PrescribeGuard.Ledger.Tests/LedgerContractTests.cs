@@ -89,10 +89,13 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     }
 
     /// <summary>A ledger (history uncached) over a store of its own, its schema migrated.</summary>
-    protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect)> MigratedLedgerOnNewStoreAsync()
+    /// <param name="auditLinksPerPage">How many links the ledger's audit reads a page; null for its default.</param>
+    protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect)> MigratedLedgerOnNewStoreAsync(int? auditLinksPerPage = null)
     {
         var dialect = (await NewStoreAsync(1))[0];
-        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        var ledger = auditLinksPerPage is { } pageRows
+            ? new SqlGuardLedger(dialect, new NoHistoryCache()) { AuditLinksPerPage = pageRows }
+            : new SqlGuardLedger(dialect, new NoHistoryCache());
         await ledger.MigrateAsync(CancellationToken.None);
         return (ledger, dialect);
     }

@@ -186,6 +186,9 @@ public sealed class PostgresDialect : ILedgerDialect, IDisposable, IAsyncDisposa
     // Every command is a round trip to the server: a write's statements travel together.
     public bool RunsCommandsInProcess => false;
 
+    // The protocol carries one result set at a time on a connection, and Npgsql has no MARS.
+    public bool ReadsBesideAnOpenReader => false;
+
     // The statements of one command travel before a single Sync; outside BEGIN they form one
     // implicit transaction, committed (with synchronous_commit=on, durably) before the reply.
     public bool CommitsCommandsAtomically => true;

@@ -105,6 +105,13 @@ public interface ILedgerDialect
     bool RunsCommandsInProcess { get; }
 
     /// <summary>
+    /// Whether a connection runs other commands while a reader of it is still open (SQLite steps each
+    /// statement on its own). Without it (Npgsql: one result set at a time per connection) a long read
+    /// beside other queries goes a page at a time.
+    /// </summary>
+    bool ReadsBesideAnOpenReader { get; }
+
+    /// <summary>
     /// Whether an INSERT … SELECT that reads its own table is run through temporary tables (SQLite
     /// copies the selected rows into one first, so the insert cannot see its own rows, and a LEFT
     /// JOIN on a LIMIT sub-query into another; each opened and destroyed per execution). Such a

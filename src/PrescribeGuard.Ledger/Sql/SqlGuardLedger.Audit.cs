@@ -78,70 +78,68 @@ public sealed partial class SqlGuardLedger
         InReadAsync(async connection =>
         {
             await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
-            var links = new List<AuditLinkRow>();
-            await using (var command = connection.Command(
-                transaction, "SELECT chain, seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain ORDER BY chain, seq"))
-            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            if (await LinkOfChainOutOfRangeAsync(connection, transaction, cancellationToken) is { } outOfRange)
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    if (reader.GetInt64(0) is < int.MinValue or > int.MaxValue)
-                    {
-                        return new AuditVerification(0, new AuditBreak(reader.GetInt64(1), reader.GetString(2), reader.GetString(3), "the link's chain number is out of range") { Chain = -1 });
-                    }
-
-                    links.Add(new AuditLinkRow(reader.GetInt(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)));
-                }
+                return new AuditVerification(0, outOfRange);
             }
 
             var chain = -1;
             var previous = string.Empty;
             var expected = 1L;
             var verified = 0L;
-            var linkedOnce = RecordsWithOneLinkEach.ToDictionary(paired => paired.Kind, _ => new HashSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-            var released = new HashSet<string>(StringComparer.Ordinal);
-            var recorded = new HashSet<string>(StringComparer.Ordinal);
-            var starts = new List<(int Chain, int Start)>();
-            RecordFinding[] window = [];
-            var windowStart = 0;
-            async Task<string?> RecordBrokenAtAsync(int index)
+            var linkedOnce = RecordsWithOneLinkEach.ToDictionary(paired => paired.Kind, _ => new RecordIdSet(), StringComparer.Ordinal);
+            var released = new RecordIdSet();
+            var recorded = new RecordIdSet();
+            var heads = new Dictionary<int, AuditLinkRow>();
+            var anchored = anchors.Select(anchor => (anchor.Chain, anchor.Sequence)).Distinct().ToDictionary(key => key, _ => (AuditLinkRow?)null);
+            await foreach (var page in AuditLinkPagesAsync(connection, transaction, cancellationToken))
             {
-                if (!connection.CanCreateBatch)
+                RecordFinding[] window = [];
+                var windowStart = 0;
+                async Task<string?> RecordBrokenAtAsync(int index)
                 {
-                    return await RecordBrokenAsync(connection, transaction, links[index], cancellationToken);
+                    if (!connection.CanCreateBatch)
+                    {
+                        return await RecordBrokenAsync(connection, transaction, page[index], cancellationToken);
+                    }
+
+                    if (index >= windowStart + window.Length)
+                    {
+                        (window, windowStart) = (await RecordsBrokenAsync(connection, transaction, page, index, cancellationToken), index);
+                    }
+
+                    return window[index - windowStart].Result();
                 }
 
-                if (index >= windowStart + window.Length)
+                for (var index = 0; index < page.Count; index++)
                 {
-                    (window, windowStart) = (await RecordsBrokenAsync(connection, transaction, links, index, cancellationToken), index);
+                    var link = page[index];
+                    if (link.Chain != chain)
+                    {
+                        (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
+                    }
+
+                    var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
+                        : link.Prev != previous ? "does not follow the previous link"
+                        : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
+                        : linkedOnce.TryGetValue(link.Kind, out var once) && !once.Add(link.RecordId) ? $"a second link for the same {link.Kind}"
+                        : await RecordBrokenAtAsync(index);
+                    if (broken is not null)
+                    {
+                        return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
+                    }
+
+                    (link.Kind == AuditKind.Release ? released : link.Kind == AuditKind.Prescription ? recorded : null)?.Add(link.RecordId);
+                    if (anchored.ContainsKey((link.Chain, link.Seq)))
+                    {
+                        anchored[(link.Chain, link.Seq)] = link;
+                    }
+
+                    heads[link.Chain] = link;
+                    previous = link.Hash;
+                    expected++;
+                    verified++;
                 }
-
-                return window[index - windowStart].Result();
-            }
-
-            for (var index = 0; index < links.Count; index++)
-            {
-                var link = links[index];
-                if (link.Chain != chain)
-                {
-                    (chain, previous, expected) = (link.Chain, AuditHash.GenesisOf(link.Chain), 1L);
-                    starts.Add((chain, (int)verified));
-                }
-
-                var broken = link.Seq != expected ? $"expected link {expected}: a link was removed or reordered"
-                    : link.Prev != previous ? "does not follow the previous link"
-                    : link.Hash != AuditHash.Link(link.Seq, link.Kind, link.RecordId, link.Content, link.Prev) ? "the link itself was edited"
-                    : linkedOnce.TryGetValue(link.Kind, out var once) && !once.Add(link.RecordId) ? $"a second link for the same {link.Kind}"
-                    : await RecordBrokenAtAsync(index);
-                if (broken is not null)
-                {
-                    return new AuditVerification(verified, new AuditBreak(link.Seq, link.Kind, link.RecordId, broken) { Chain = link.Chain });
-                }
-
-                (link.Kind == AuditKind.Release ? released : link.Kind == AuditKind.Prescription ? recorded : null)?.Add(link.RecordId);
-                previous = link.Hash;
-                expected++;
-                verified++;
             }
 
             foreach (var paired in RecordsWithOneLinkEach)
@@ -151,43 +149,39 @@ public sealed partial class SqlGuardLedger
                     System.Globalization.CultureInfo.InvariantCulture);
                 if (rows != linkedOnce[paired.Kind].Count)
                 {
-                    return new AuditVerification(links.Count, await RecordWithoutLinkAsync(connection, transaction, links, linkedOnce[paired.Kind], paired, cancellationToken));
+                    return new AuditVerification(verified, await RecordWithoutLinkAsync(connection, transaction, heads, verified, linkedOnce[paired.Kind], paired, cancellationToken));
                 }
             }
 
             if (await UnvouchedReservationStateAsync(connection, transaction, released, recorded, cancellationToken) is { } unvouched)
             {
-                return new AuditVerification(links.Count, AtLinkOf(links, AuditKind.Decision, unvouched.DecisionId, unvouched.Reason));
+                return new AuditVerification(verified, await AtLinkOfAsync(connection, transaction, AuditKind.Decision, unvouched.DecisionId, unvouched.Reason, cancellationToken));
             }
 
             foreach (var (table, keyColumns, kind) in AuditedTables)
             {
                 if (await dialect.FirstValueOfAnotherTypeAsync(connection, transaction, table, keyColumns, cancellationToken) is { } mistyped)
                 {
-                    return new AuditVerification(links.Count, AtLinkOf(links, kind, mistyped.RecordId, mistyped.Reason));
+                    return new AuditVerification(verified, await AtLinkOfAsync(connection, transaction, kind, mistyped.RecordId, mistyped.Reason, cancellationToken));
                 }
             }
 
-            // Each chain's links in the list, verified contiguous from 1: link n of a chain is at Start + n - 1.
-            var ranges = starts.Select((entry, i) => (entry.Chain, entry.Start, Count: (i + 1 < starts.Count ? starts[i + 1].Start : links.Count) - entry.Start)).ToList();
-            var chains = ranges.ToDictionary(range => range.Chain, range => (range.Start, range.Count));
+            // Each chain's links verified contiguous from 1, so an anchor at or below its chain's head was walked.
             foreach (var anchor in anchors)
             {
-                if (!chains.TryGetValue(anchor.Chain, out var anchored) || anchor.Sequence > anchored.Count)
+                if (!heads.TryGetValue(anchor.Chain, out var head) || anchor.Sequence > head.Seq || anchored[(anchor.Chain, anchor.Sequence)] is not { } link)
                 {
-                    return new AuditVerification(links.Count, new AuditBreak(anchor.Sequence, "anchor", "*", "the anchored link is gone: the chain was cut back before it") { Chain = anchor.Chain });
+                    return new AuditVerification(verified, new AuditBreak(anchor.Sequence, "anchor", "*", "the anchored link is gone: the chain was cut back before it") { Chain = anchor.Chain });
                 }
 
-                var link = links[anchored.Start + (int)anchor.Sequence - 1];
                 if (link.Hash != anchor.Hash)
                 {
                     return new AuditVerification(
-                        links.Count, new AuditBreak(anchor.Sequence, link.Kind, link.RecordId, "the anchored link has another hash: the chain was rewritten from there on") { Chain = anchor.Chain });
+                        verified, new AuditBreak(anchor.Sequence, link.Kind, link.RecordId, "the anchored link has another hash: the chain was rewritten from there on") { Chain = anchor.Chain });
                 }
             }
 
-            var heads = ranges.Select(range => links[range.Start + range.Count - 1]);
-            return new AuditVerification(links.Count, null) { Heads = [.. heads.Select(head => new AuditAnchor(head.Chain, head.Seq, head.Hash))] };
+            return new AuditVerification(verified, null) { Heads = [.. heads.Values.OrderBy(head => head.Chain).Select(head => new AuditAnchor(head.Chain, head.Seq, head.Hash))] };
         }, cancellationToken);
 
     /// <summary>
@@ -205,7 +199,7 @@ public sealed partial class SqlGuardLedger
     /// free a patient for a second prescription. The first decision so found, or null.
     /// </summary>
     private static async Task<(string DecisionId, string Reason)?> UnvouchedReservationStateAsync(
-        DbConnection connection, DbTransaction transaction, HashSet<string> released, HashSet<string> recorded, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction transaction, RecordIdSet released, RecordIdSet recorded, CancellationToken cancellationToken)
     {
         await using var command = connection.Command(
             transaction,

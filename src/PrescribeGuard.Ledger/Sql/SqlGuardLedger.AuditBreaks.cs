@@ -28,20 +28,6 @@ public sealed partial class SqlGuardLedger
         (AuditKind.Encounter, "encounters", ReportRecordId.Sql("encounter_id")),
     ];
 
-    /// <summary>A break at the link of the record of <paramref name="kind"/>, or with kind null at the link keyed chain/seq.</summary>
-    private static AuditBreak AtLinkOf(IReadOnlyList<AuditLinkRow> links, string? kind, string recordId, string reason)
-    {
-        foreach (var link in links)
-        {
-            if (kind is null ? recordId == $"{link.Chain}/{link.Seq}" : link.RecordId == recordId && link.Kind == kind)
-            {
-                return new AuditBreak(link.Seq, link.Kind, link.RecordId, reason) { Chain = link.Chain };
-            }
-        }
-
-        return new AuditBreak(links.Count + 1, kind ?? "link", recordId, reason);
-    }
-
     /// <summary>
     /// A record of the kind has no link (each link names its own record, verified, so the counts differ
     /// only so): the first such, placed on its patient's chain where its link would have been appended.
@@ -49,8 +35,9 @@ public sealed partial class SqlGuardLedger
     private async Task<AuditBreak> RecordWithoutLinkAsync(
         DbConnection connection,
         DbTransaction transaction,
-        IReadOnlyList<AuditLinkRow> links,
-        HashSet<string> linked,
+        IReadOnlyDictionary<int, AuditLinkRow> heads,
+        long links,
+        RecordIdSet linked,
         (string Kind, string Table, string RecordIdSql) paired,
         CancellationToken cancellationToken)
     {
@@ -62,12 +49,11 @@ public sealed partial class SqlGuardLedger
             if (!linked.Contains(recordId))
             {
                 var chain = dialect.AuditChainOf(new PatientKey(reader.GetString(1)));
-                var head = links.Where(link => link.Chain == chain).Select(link => link.Seq).DefaultIfEmpty(0).Max();
-                return new AuditBreak(head + 1, paired.Kind, recordId, $"the {paired.Kind} has no audit link") { Chain = chain };
+                return new AuditBreak((heads.TryGetValue(chain, out var head) ? head.Seq : 0) + 1, paired.Kind, recordId, $"the {paired.Kind} has no audit link") { Chain = chain };
             }
         }
 
         // Only ids the SQL joins differently from the links (a forged id holding '/') end here.
-        return new AuditBreak(links.Count + 1, paired.Kind, "*", $"the {paired.Table} and their links do not pair up");
+        return new AuditBreak(links + 1, paired.Kind, "*", $"the {paired.Table} and their links do not pair up");
     }
 }

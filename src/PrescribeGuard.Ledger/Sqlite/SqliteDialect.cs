@@ -184,6 +184,8 @@ public sealed class SqliteDialect : ILedgerDialect, IDisposable, IAsyncDisposabl
 
     public bool RunsCommandsInProcess => true;
 
+    public bool ReadsBesideAnOpenReader => true;
+
     // Every write goes through the single writer, which already runs a check's statements together.
     public bool CommitsCommandsAtomically => false;
 
