@@ -92,6 +92,7 @@ public sealed partial class SqlGuardLedger
             var recorded = new RecordIdSet();
             var heads = new Dictionary<int, AuditLinkRow>();
             var anchored = anchors.Select(anchor => (anchor.Chain, anchor.Sequence)).Distinct().ToDictionary(key => key, _ => (AuditLinkRow?)null);
+            await using var recordReads = new KeptCommands(connection, transaction);
             await foreach (var page in AuditLinkPagesAsync(connection, transaction, cancellationToken))
             {
                 RecordFinding[] window = [];
@@ -100,7 +101,7 @@ public sealed partial class SqlGuardLedger
                 {
                     if (!connection.CanCreateBatch)
                     {
-                        return await RecordBrokenAsync(connection, transaction, page[index], cancellationToken);
+                        return await RecordBrokenAsync(recordReads, page[index], cancellationToken);
                     }
 
                     if (index >= windowStart + window.Length)

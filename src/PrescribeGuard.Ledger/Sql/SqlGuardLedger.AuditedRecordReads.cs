@@ -79,15 +79,15 @@ public sealed partial class SqlGuardLedger
         }
     }
 
-    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query.</summary>
-    private static async Task<string?> RecordBrokenAsync(DbConnection connection, DbTransaction transaction, AuditLinkRow link, CancellationToken cancellationToken)
+    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query, of a command kept for its kind.</summary>
+    private static async Task<string?> RecordBrokenAsync(KeptCommands commands, AuditLinkRow link, CancellationToken cancellationToken)
     {
         if (ReadOf(link) is not { } read)
         {
             return BrokenBy(null, link);
         }
 
-        await using var command = connection.Command(transaction, read.Sql);
+        var command = commands.Command(read.Sql);
         foreach (var (name, value) in read.Parameters)
         {
             command.With(name, value);
