@@ -236,8 +236,24 @@ public abstract partial class LedgerContractTests
         Assert.Equal(await ScalarAsync(dialect, $"SELECT MAX(seq) FROM audit_chain WHERE chain = {chain}") + 1, verification.FirstBreak.Sequence);
     }
 
+    /// <summary>Each chain's last link, as the store holds it, in chain order.</summary>
+    private static async Task<List<AuditAnchor>> ChainHeadsAsync(ILedgerDialect dialect)
+    {
+        await using var connection = await dialect.OpenAsync(CancellationToken.None);
+        await using var command = connection.Command(
+            null, "SELECT chain, seq, hash FROM audit_chain a WHERE seq = (SELECT MAX(seq) FROM audit_chain b WHERE b.chain = a.chain) ORDER BY chain");
+        await using var reader = await command.ExecuteReaderAsync();
+        var heads = new List<AuditAnchor>();
+        while (await reader.ReadAsync())
+        {
+            heads.Add(new AuditAnchor(checked((int)reader.GetInt64(0)), reader.GetInt64(1), reader.GetString(2)));
+        }
+
+        return heads;
+    }
+
     /// <summary>Inserts dec-forged, a copy of the decision without its reservation, and no link for it.</summary>
-    private static Task ForgeUnlinkedDecisionAsync(ILedgerDialect dialect, string copiedFrom) =>
+    protected static Task ForgeUnlinkedDecisionAsync(ILedgerDialect dialect, string copiedFrom) =>
         ExecuteAsync(
             dialect,
             "INSERT INTO decisions SELECT 'dec-forged', platform_id, 'req-forged', request_fingerprint, patient_key, outcome, dry_run, policy_version, " +
@@ -520,10 +536,24 @@ public abstract partial class LedgerContractTests
         Assert.Contains("rewritten", rewritten.FirstBreak.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Links_of_many_patients_verify_on_every_chain_and_a_break_names_its_chain()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-4294967295)]
+    public async Task An_anchor_numbered_below_1_is_refused_rather_than_compared(long sequence)
     {
-        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync();
+        var (ledger, _, _) = await AuditedLedgerAsync();
+        var head = (await ledger.VerifyAuditAsync(CancellationToken.None)).Heads[0];
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ledger.VerifyAuditAsync([head with { Sequence = sequence }], CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Links_of_many_patients_verify_on_every_chain_and_a_break_names_its_chain(int? auditLinksPerPage)
+    {
+        var (ledger, dialect) = await MigratedLedgerOnNewStoreAsync(auditLinksPerPage);
         var decisions = await Task.WhenAll(Enumerable.Range(0, 40).Select(async _ =>
         {
             var request = Request(NewPatient());
@@ -539,6 +569,8 @@ public abstract partial class LedgerContractTests
         Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
         Assert.Equal(40, intact.LinksVerified);
         Assert.Equal(chains, await ScalarAsync(dialect, "SELECT COUNT(DISTINCT chain) FROM audit_chain"));
+        // Each chain's head, whichever page it fell on.
+        Assert.Equal(await ChainHeadsAsync(dialect), intact.Heads);
         Assert.Equal(tampered.DecisionId, broken.FirstBreak!.RecordId);
         Assert.Equal(dialect.AuditChainOf(tampered.PatientKey), broken.FirstBreak.Chain);
     }
@@ -614,11 +646,8 @@ public abstract partial class LedgerContractTests
     /// <summary>
     /// A new store with a denied decision, a confirmed one (with an override), a released one and a pending
     /// one; the confirmed prescription's dispense (dsp-audit), a supervised administration with a blood
-    /// pressure (enc-audit) and an in-person evaluation without one (enc-eval).
-    /// </summary>
-    /// <summary>
-    /// A ledger holding one record of every audited kind (nine links), whose audit reads two links a
-    /// page: every tampering case is so found across pages too.
+    /// pressure (enc-audit) and an in-person evaluation without one (enc-eval): nine links, which its
+    /// audit reads two a page, so that every tampering case is found across pages too.
     /// </summary>
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect, IReadOnlyList<string> DecisionIds)> AuditedLedgerAsync()
     {
@@ -661,7 +690,7 @@ public abstract partial class LedgerContractTests
     private static async Task<long> ScalarAsync(ILedgerDialect dialect, string sql) =>
         Convert.ToInt64(await ScalarObjectAsync(dialect, sql), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static async Task<string?> ScalarTextAsync(ILedgerDialect dialect, string sql) =>
+    protected static async Task<string?> ScalarTextAsync(ILedgerDialect dialect, string sql) =>
         (string?)await ScalarObjectAsync(dialect, sql);
 
     private static async Task<object?> ScalarObjectAsync(ILedgerDialect dialect, string sql)

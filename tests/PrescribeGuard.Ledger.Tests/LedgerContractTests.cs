@@ -93,9 +93,7 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
     protected async Task<(SqlGuardLedger Ledger, ILedgerDialect Dialect)> MigratedLedgerOnNewStoreAsync(int? auditLinksPerPage = null)
     {
         var dialect = (await NewStoreAsync(1))[0];
-        var ledger = auditLinksPerPage is { } pageRows
-            ? new SqlGuardLedger(dialect, new NoHistoryCache()) { AuditLinksPerPage = pageRows }
-            : new SqlGuardLedger(dialect, new NoHistoryCache());
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache()) { AuditLinksPerPage = auditLinksPerPage ?? SqlGuardLedger.AuditLinksPerPageByDefault };
         await ledger.MigrateAsync(CancellationToken.None);
         return (ledger, dialect);
     }

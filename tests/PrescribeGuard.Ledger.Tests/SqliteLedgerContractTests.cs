@@ -82,6 +82,55 @@ public sealed class SqliteLedgerContractTests(SqliteLedgerContractTests.Store st
         Assert.Equal("reservation_expires_at holds a real where its column declares INTEGER", verification.FirstBreak.Reason);
     }
 
+    public static TheoryData<string, string, int, long, string, long> ChainNumbersOfAnotherClass => new()
+    {
+        // Read as the reader's GetInt64 reads them (a real truncated, a text or blob by its integer prefix):
+        // the walk's pre-check judges the range the same way, so nothing it lets through overflows the walk.
+        { "the last link's chain a text of 99999999999 and a tail", "SET chain = '99999999999e-10x' WHERE record_id LIKE '%/enc-eval'", -1, 9, "the link's chain number is out of range", 0 },
+        { "the last link's chain a real just under 2^31", "SET chain = 2147483647.5 WHERE record_id LIKE '%/enc-eval'", 2147483647, 9, "expected link 1: a link was removed or reordered", 8 },
+        { "the first link's chain a text of 3 and a tail", "SET chain = '3e9x' WHERE seq = 1", 0, 2, "expected link 1: a link was removed or reordered", 0 },
+        { "the first link's chain a blob of 3000000000", "SET chain = CAST('3000000000' AS BLOB) WHERE seq = 1", -1, 1, "the link's chain number is out of range", 0 },
+        // Read back as chain 0, it verifies in the walk; the check of storage classes names it, past the last link.
+        { "the last link's chain made fractional", "SET chain = chain + 0.5 WHERE record_id LIKE '%/enc-eval'", 0, 10, "chain holds a real where its column declares INTEGER", 9 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ChainNumbersOfAnotherClass))]
+    public async Task A_chain_number_of_another_storage_class_is_reported_not_thrown(string tampering, string set, int chain, long sequence, string reason, long verified)
+    {
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        await ExecuteAsync(dialect, "UPDATE audit_chain " + set);
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal((chain, sequence, reason, verified), (verification.FirstBreak!.Chain, verification.FirstBreak.Sequence, verification.FirstBreak.Reason, verification.LinksVerified));
+        Assert.False(verification.IsIntact, tampering);
+    }
+
+    [Fact]
+    public async Task A_record_without_a_link_is_placed_after_its_chains_highest_link_when_the_walk_comes_back_to_that_chain()
+    {
+        // A copy of the release link as link 1 of chain 5, and another as link 1 of chain '0abc': a text,
+        // sorted after every number and read back as chain 0, so the walk comes back to chain 0 after 5.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        var content = await ScalarTextAsync(dialect, $"SELECT content_hash FROM audit_chain WHERE kind = '{AuditKind.Release}' AND record_id = '{decisionIds[2]}'");
+        foreach (var (chainSql, chain) in new[] { ("5", 5), ("'0abc'", 0) })
+        {
+            var genesis = AuditHash.GenesisOf(chain);
+            await ExecuteAsync(
+                dialect,
+                "INSERT INTO audit_chain (chain, seq, kind, record_id, content_hash, prev_hash, hash, recorded_at) " +
+                $"VALUES ({chainSql}, 1, '{AuditKind.Release}', '{decisionIds[2]}', '{content}', '{genesis}', '{AuditHash.Link(1, AuditKind.Release, decisionIds[2], content!, genesis)}', 0)");
+        }
+
+        await ForgeUnlinkedDecisionAsync(dialect, decisionIds[0]);
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(("dec-forged", 0, 10L, "the decision has no audit link"), (verification.FirstBreak!.RecordId, verification.FirstBreak.Chain, verification.FirstBreak.Sequence, verification.FirstBreak.Reason));
+        Assert.Equal(11, verification.LinksVerified);
+    }
+
     [Fact]
     public async Task A_link_edited_to_another_storage_class_is_reported_at_that_link()
     {

@@ -75,7 +75,9 @@ public sealed partial class SqlGuardLedger
     /// found is reported, with its chain. Intact, it gives each chain's head as the next anchors.
     /// </summary>
     public Task<AuditVerification> VerifyAuditAsync(IReadOnlyCollection<AuditAnchor> anchors, CancellationToken cancellationToken) =>
-        InReadAsync(async connection =>
+        anchors.FirstOrDefault(anchor => anchor.Sequence < 1) is { } unplaced
+            ? throw new ArgumentOutOfRangeException(nameof(anchors), unplaced, "a chain's links are numbered from 1")
+            : InReadAsync(async connection =>
         {
             await using var transaction = await dialect.BeginSnapshotAsync(connection, cancellationToken);
             if (await LinkOfChainOutOfRangeAsync(connection, transaction, cancellationToken) is { } outOfRange)
@@ -136,7 +138,13 @@ public sealed partial class SqlGuardLedger
                         anchored[(link.Chain, link.Seq)] = link;
                     }
 
-                    heads[link.Chain] = link;
+                    // The highest link of each chain: a chain the walk comes back to (a key of another storage class on
+                    // SQLite, reported after the walk) keeps it, and a record without a link is placed after it.
+                    if (!heads.TryGetValue(link.Chain, out var head) || link.Seq > head.Seq)
+                    {
+                        heads[link.Chain] = link;
+                    }
+
                     previous = link.Hash;
                     expected++;
                     verified++;

@@ -11,26 +11,31 @@ namespace PrescribeGuard.Ledger.Sql;
 /// </summary>
 public sealed partial class SqlGuardLedger
 {
-    private const int AuditLinksPerPageByDefault = 8_192;
+    internal const int AuditLinksPerPageByDefault = 8_192;
 
     private const string AuditLinkColumns = "SELECT chain, seq, kind, record_id, content_hash, prev_hash, hash FROM audit_chain";
 
-    private static long _auditLinkCursors;
+    // One cursor name: the walk and a later pass over the links each declare it, closing what an abandoned walk left open.
+    private const string AuditLinkCursor = "audit_links";
 
-    /// <summary>Links the walk takes at a time (null: <see cref="AuditLinksPerPageByDefault"/>); small in tests, so that pages follow one another there too.</summary>
-    internal int? AuditLinksPerPage
+    /// <summary>The links whose chain number no <see cref="int"/> holds, first in walk order.</summary>
+    internal const string LinksOfChainOutOfRangeSql =
+        // CAST converts as the reader's GetInt64 does (SQLite: a real truncated, a text or blob by its integer
+        // prefix), so what passes here reads as an int in the walk; on PostgreSQL it is a no-op and the two
+        // ranges are read from the primary key.
+        "SELECT seq, kind, record_id FROM audit_chain WHERE CAST(chain AS BIGINT) < -2147483648 OR CAST(chain AS BIGINT) > 2147483647 ORDER BY chain, seq LIMIT 1";
+
+    /// <summary>Links the walk takes at a time; small in tests, so that pages follow one another there too.</summary>
+    internal int AuditLinksPerPage
     {
         get;
         init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "a page of none would never end the walk");
-    }
+    } = AuditLinksPerPageByDefault;
 
     /// <summary>A link whose chain number no <see cref="int"/> holds (the walk could not place it): the first such, or null.</summary>
     private static async Task<AuditBreak?> LinkOfChainOutOfRangeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        // chain + 0 converts as the reader does, so a value of another storage class is left to the check of those.
-        await using var command = connection.Command(
-            transaction,
-            $"SELECT seq, kind, record_id FROM audit_chain WHERE chain + 0 < {int.MinValue} OR chain + 0 > {int.MaxValue} ORDER BY chain, seq LIMIT 1");
+        await using var command = connection.Command(transaction, LinksOfChainOutOfRangeSql);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new AuditBreak(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), "the link's chain number is out of range") { Chain = -1 }
@@ -42,7 +47,7 @@ public sealed partial class SqlGuardLedger
         DbConnection connection, DbTransaction transaction, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         const string inWalkOrder = AuditLinkColumns + " ORDER BY chain, seq";
-        var rows = AuditLinksPerPage ?? AuditLinksPerPageByDefault;
+        var rows = AuditLinksPerPage;
         if (dialect.ReadsBesideAnOpenReader)
         {
             await using var command = connection.Command(transaction, inWalkOrder);
@@ -69,14 +74,16 @@ public sealed partial class SqlGuardLedger
         // A cursor in the snapshot's transaction (PostgreSQL's DECLARE … CURSOR): one scan, fetched a page
         // at a time, with the connection free for the record reads in between. A query per page (keyset on
         // chain, seq) descends the index again each time: a whole verification of 2.27M links took 66-74 s
-        // that way, 59-63 s with the cursor. Named anew per walk, since an abandoned walk leaves its cursor
-        // open until the transaction ends.
-        var cursor = $"audit_links_{Interlocked.Increment(ref _auditLinkCursors)}";
-        await connection.Command(transaction, $"DECLARE {cursor} NO SCROLL CURSOR FOR {inWalkOrder}").ExecuteNonQueryAsync(cancellationToken);
+        // that way, 59-63 s with the cursor.
+        await using (var declare = connection.Command(transaction, $"CLOSE ALL; DECLARE {AuditLinkCursor} NO SCROLL CURSOR FOR {inWalkOrder}"))
+        {
+            await declare.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         while (true)
         {
             var page = new List<AuditLinkRow>(rows);
-            await using (var command = connection.Command(transaction, $"FETCH FORWARD {rows} FROM {cursor}"))
+            await using (var command = connection.Command(transaction, $"FETCH FORWARD {rows} FROM {AuditLinkCursor}"))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -92,6 +99,8 @@ public sealed partial class SqlGuardLedger
 
             if (page.Count < rows)
             {
+                await using var close = connection.Command(transaction, $"CLOSE {AuditLinkCursor}");
+                await close.ExecuteNonQueryAsync(cancellationToken);
                 yield break;
             }
         }
