@@ -18,7 +18,11 @@ public sealed class RedisHistoryCacheTests(RedisServer redis) : IClassFixture<Re
 
     public async Task InitializeAsync()
     {
-        var options = new RedisHistoryCacheOptions { Configuration = redis.ConnectionString };
+        // What these tests check is what the cache stores and answers, not how fast: with the default
+        // 250 ms a GET timed out (868 ms) on this 2-core machine while another test process ran, failing a
+        // round trip. The timeout and the breaker are tested with the default by the tests that build
+        // their own cache (a killed or stalled Redis).
+        var options = new RedisHistoryCacheOptions { Configuration = redis.ConnectionString, CommandTimeout = TimeSpan.FromSeconds(5) };
         _multiplexer = RedisHistoryCache.Connect(options);
         await Connected.WaitAsync(_multiplexer);
         _cache = new RedisHistoryCache(_multiplexer, options);

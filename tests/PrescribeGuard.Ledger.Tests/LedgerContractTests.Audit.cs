@@ -276,6 +276,45 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task Reports_whose_platform_and_id_join_to_one_linked_id_are_reported_as_not_pairing_up()
+    {
+        // Platform "platform-a/b" with id "c" joins to the id of a linked dispense "b/c" of platform-a: the
+        // ids the SQL joins are all linked, one link too few. Placed past the last link, every link verified.
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        const string columns = "prescription_id, patient_key, platform_patient_id, pharmacy_id, dispensed_at, fill_number, total_mg, days_supply, fingerprint, recorded_at";
+        var patient = new Domain.Identity.PatientKey((await ScalarTextAsync(dialect, "SELECT patient_key FROM dispenses WHERE dispense_id = 'dsp-audit'"))!);
+        await ledger.RecordDispenseAsync(Dispense(patient, "rx-audit", "b/c", Now), CancellationToken.None);
+        await ExecuteAsync(
+            dialect,
+            $"INSERT INTO dispenses (platform_id, dispense_id, {columns}) SELECT platform_id || '/b', 'c', {columns} FROM dispenses WHERE dispense_id = 'b/c'");
+        var links = await ScalarAsync(dialect, "SELECT COUNT(*) FROM audit_chain");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(
+            (AuditKind.Dispense, "*", links + 1, "the dispenses and their links do not pair up"),
+            (verification.FirstBreak!.Kind, verification.FirstBreak.RecordId, verification.FirstBreak.Sequence, verification.FirstBreak.Reason));
+        Assert.Equal(links, verification.LinksVerified);
+    }
+
+    [Fact]
+    public async Task Of_two_links_with_chain_numbers_out_of_range_the_first_in_walk_order_is_named()
+    {
+        // The first decision's link (link 1 of its patient's chain) to the lower of two out-of-range chains, and
+        // the same patient's last link (the evaluation's, later on that chain) to the higher: walk order is by
+        // chain, then link.
+        var (ledger, dialect, decisionIds) = await AuditedLedgerAsync();
+        await ExecuteAsync(dialect, $"UPDATE audit_chain SET chain = 4294967297 WHERE kind = '{AuditKind.Decision}' AND record_id = '{decisionIds[0]}'");
+        await ExecuteAsync(dialect, $"UPDATE audit_chain SET chain = 4294967298 WHERE kind = '{AuditKind.Encounter}' AND record_id = '{PlatformB}/enc-eval'");
+
+        var verification = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.Equal(
+            (decisionIds[0], 1L, "the link's chain number is out of range"),
+            (verification.FirstBreak!.RecordId, verification.FirstBreak.Sequence, verification.FirstBreak.Reason));
+    }
+
+    [Fact]
     public async Task A_guard_refuses_a_ledger_of_a_newer_schema_rather_than_write_what_it_lacks()
     {
         var (ledger, dialect, _) = await AuditedLedgerAsync();
@@ -687,7 +726,7 @@ public abstract partial class LedgerContractTests
         }
     }
 
-    private static async Task<long> ScalarAsync(ILedgerDialect dialect, string sql) =>
+    protected static async Task<long> ScalarAsync(ILedgerDialect dialect, string sql) =>
         Convert.ToInt64(await ScalarObjectAsync(dialect, sql), System.Globalization.CultureInfo.InvariantCulture);
 
     protected static async Task<string?> ScalarTextAsync(ILedgerDialect dialect, string sql) =>

@@ -106,8 +106,8 @@ public interface ILedgerDialect
 
     /// <summary>
     /// Whether a connection runs other commands while a reader of it is still open (SQLite steps each
-    /// statement on its own). Without it (Npgsql: one result set at a time per connection) a long read
-    /// beside other queries goes a page at a time.
+    /// statement on its own). With it a long read beside other queries keeps one reader open; without it
+    /// (Npgsql: one result set at a time per connection) it goes through a cursor, a fetch at a time.
     /// </summary>
     bool ReadsBesideAnOpenReader { get; }
 

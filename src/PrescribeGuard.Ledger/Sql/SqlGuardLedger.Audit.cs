@@ -153,9 +153,8 @@ public sealed partial class SqlGuardLedger
 
             foreach (var paired in RecordsWithOneLinkEach)
             {
-                var rows = Convert.ToInt64(
-                    await connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}").ExecuteScalarAsync(cancellationToken),
-                    System.Globalization.CultureInfo.InvariantCulture);
+                await using var count = connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}");
+                var rows = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
                 if (rows != linkedOnce[paired.Kind].Count)
                 {
                     return new AuditVerification(verified, await RecordWithoutLinkAsync(connection, transaction, heads, verified, linkedOnce[paired.Kind], paired, cancellationToken));

@@ -79,7 +79,7 @@ public sealed partial class SqlGuardLedger
         }
     }
 
-    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query, of a command kept for its kind.</summary>
+    /// <summary>Why the record <paramref name="link"/> vouches for no longer matches it, or null: one query, of the command kept for its SQL.</summary>
     private static async Task<string?> RecordBrokenAsync(KeptCommands commands, AuditLinkRow link, CancellationToken cancellationToken)
     {
         if (ReadOf(link) is not { } read)
