@@ -33,6 +33,52 @@ public sealed partial class PostgresLedgerContractTests(PostgresLedgerContractTe
     protected override string IndexDefinitionSql => "SELECT indexdef FROM pg_indexes WHERE indexname = @name";
 
     [Fact]
+    public async Task A_verification_waits_out_a_table_lock_longer_than_the_command_timeout()
+    {
+        // Its whole-table reads (a count, every reserving decision) take as long as the ledger is large: on a
+        // busy ledger's decisions far longer than the 5 s a check's statement may. A lock held past a 1 s
+        // timeout stands in for such a read: the verification must wait, not fail as unavailable.
+        var connectionString = await store.Server.CreateDatabaseAsync();
+        await using var dialect = new PostgresDialect(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 1 }.ToString());
+        var ledger = new SqlGuardLedger(dialect, new NoHistoryCache());
+        await ledger.MigrateAsync(CancellationToken.None);
+        var patient = NewPatient();
+        await ledger.RecordPrescriptionAsync(Prescription(patient, "rx-locked", Now), Now, CancellationToken.None);
+        await ledger.RecordDispenseAsync(Dispense(patient, "rx-locked", "dsp-locked", Now), CancellationToken.None);
+
+        await using var locker = new NpgsqlConnection(connectionString);
+        await locker.OpenAsync();
+        await using var locked = await locker.BeginTransactionAsync();
+        await using (var lockDispenses = new NpgsqlCommand("LOCK TABLE dispenses IN ACCESS EXCLUSIVE MODE", locker, locked))
+        {
+            await lockDispenses.ExecuteNonQueryAsync();
+        }
+
+        var verifying = ledger.VerifyAuditAsync(CancellationToken.None);
+        await EventuallyAsync(async () =>
+        {
+            await using var waiting = new NpgsqlCommand("SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND relation = 'dispenses'::regclass", locker, locked);
+            return (long)(await waiting.ExecuteScalarAsync())! > 0;
+        });
+        await Task.Delay(TimeSpan.FromSeconds(2)); // past the 1 s timeout, blocked on the lock all along
+        await locked.CommitAsync();
+        var verification = await verifying;
+
+        Assert.True(verification.IsIntact, verification.FirstBreak?.ToString());
+        Assert.Equal(2, verification.LinksVerified);
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the verification never waited for the lock");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task The_audits_check_of_chain_numbers_reads_the_primary_key_not_the_whole_chain()
     {
         // Under an expression the planner cannot estimate (chain + 0) it scanned the whole primary key in

@@ -27,6 +27,16 @@ internal static class DbCommandExtensions
         return command;
     }
 
+    /// <summary>
+    /// No command timeout: for a migration's statements and a verification's whole-table reads, which may
+    /// run far longer than a check's may (PostgreSQL's default here is 5 s, see PostgresDialect).
+    /// </summary>
+    public static DbCommand Unhurried(this DbCommand command)
+    {
+        command.CommandTimeout = 0;
+        return command;
+    }
+
     public static DbCommand With(this DbCommand command, string name, object? value)
     {
         command.Parameters.Add(Named(command.CreateParameter(), name, value));

@@ -19,7 +19,7 @@ internal sealed class KeptCommands(DbConnection connection, DbTransaction transa
             return command;
         }
 
-        command = connection.Command(transaction, sql);
+        command = connection.Command(transaction, sql).Unhurried();
         _commands.Add(sql, command);
         return command;
     }

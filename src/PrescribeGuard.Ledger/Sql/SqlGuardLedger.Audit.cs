@@ -72,7 +72,8 @@ public sealed partial class SqlGuardLedger
 
     /// <summary>
     /// Walks every chain from its genesis, then checks the anchors; the first broken link or anchor
-    /// found is reported, with its chain. Intact, it gives each chain's head as the next anchors.
+    /// found is reported, with its chain. Intact, it gives each chain's head as the next anchors. An
+    /// offline job: its statements run without the command timeout of a check's (some read whole tables).
     /// </summary>
     public Task<AuditVerification> VerifyAuditAsync(IReadOnlyCollection<AuditAnchor> anchors, CancellationToken cancellationToken) =>
         anchors.FirstOrDefault(anchor => anchor.Sequence < 1) is { } unplaced
@@ -153,7 +154,7 @@ public sealed partial class SqlGuardLedger
 
             foreach (var paired in RecordsWithOneLinkEach)
             {
-                await using var count = connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}");
+                await using var count = connection.Command(transaction, $"SELECT COUNT(*) FROM {paired.Table}").Unhurried();
                 var rows = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
                 if (rows != linkedOnce[paired.Kind].Count)
                 {
@@ -213,7 +214,7 @@ public sealed partial class SqlGuardLedger
             transaction,
             "SELECT d.decision_id, d.platform_id, " + ReservationStateAsTheRulesSeeIt + ", d.reservation_expires_at, d.confirmed_prescription_id, p.decision_id " +
             "FROM decisions d LEFT JOIN prescriptions p ON p.platform_id = d.platform_id AND p.prescription_id = d.confirmed_prescription_id " +
-            "WHERE d.reservation_state <> 0 OR d.reservation_expires_at IS NOT NULL ORDER BY d.decision_id");
+            "WHERE d.reservation_state <> 0 OR d.reservation_expires_at IS NOT NULL ORDER BY d.decision_id").Unhurried();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -41,7 +41,7 @@ public sealed partial class SqlGuardLedger
         (string Kind, string Table, string RecordIdSql) paired,
         CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, $"SELECT {paired.RecordIdSql}, patient_key FROM {paired.Table} ORDER BY 1");
+        await using var command = connection.Command(transaction, $"SELECT {paired.RecordIdSql}, patient_key FROM {paired.Table} ORDER BY 1").Unhurried();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {

@@ -35,7 +35,7 @@ public sealed partial class SqlGuardLedger
     /// <summary>A link whose chain number no <see cref="int"/> holds (the walk could not place it): the first such, or null.</summary>
     private static async Task<AuditBreak?> LinkOfChainOutOfRangeAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var command = connection.Command(transaction, LinksOfChainOutOfRangeSql);
+        await using var command = connection.Command(transaction, LinksOfChainOutOfRangeSql).Unhurried();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new AuditBreak(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), "the link's chain number is out of range") { Chain = -1 }
@@ -50,7 +50,7 @@ public sealed partial class SqlGuardLedger
         var rows = AuditLinksPerPage;
         if (dialect.ReadsBesideAnOpenReader)
         {
-            await using var command = connection.Command(transaction, inWalkOrder);
+            await using var command = connection.Command(transaction, inWalkOrder).Unhurried();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             var page = new List<AuditLinkRow>(rows);
             while (await reader.ReadAsync(cancellationToken))
@@ -75,7 +75,7 @@ public sealed partial class SqlGuardLedger
         // at a time, with the connection free for the record reads in between. A query per page (keyset on
         // chain, seq) descends the index again each time: a whole verification of 2.27M links took 66-74 s
         // that way, 59-63 s with the cursor.
-        await using (var declare = connection.Command(transaction, $"CLOSE ALL; DECLARE {AuditLinkCursor} NO SCROLL CURSOR FOR {inWalkOrder}"))
+        await using (var declare = connection.Command(transaction, $"CLOSE ALL; DECLARE {AuditLinkCursor} NO SCROLL CURSOR FOR {inWalkOrder}").Unhurried())
         {
             await declare.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -83,7 +83,7 @@ public sealed partial class SqlGuardLedger
         while (true)
         {
             var page = new List<AuditLinkRow>(rows);
-            await using (var command = connection.Command(transaction, $"FETCH FORWARD {rows} FROM {AuditLinkCursor}"))
+            await using (var command = connection.Command(transaction, $"FETCH FORWARD {rows} FROM {AuditLinkCursor}").Unhurried())
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))

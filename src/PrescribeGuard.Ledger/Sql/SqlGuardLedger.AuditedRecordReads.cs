@@ -122,6 +122,7 @@ public sealed partial class SqlGuardLedger
         var found = new RecordFinding[window.Length];
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
+        batch.Timeout = 0;
         foreach (var read in reads)
         {
             // A kind no query reads still takes its place, so that result sets and links stay paired.

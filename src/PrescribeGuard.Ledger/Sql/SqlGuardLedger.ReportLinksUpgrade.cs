@@ -81,7 +81,7 @@ public sealed partial class SqlGuardLedger
     private static async Task<HashSet<string>> LinkedRecordIdsAsync(DbConnection connection, DbTransaction transaction, string kind, CancellationToken cancellationToken)
     {
         var linked = new HashSet<string>(StringComparer.Ordinal);
-        await using var command = Unhurried(connection.Command(transaction, "SELECT record_id FROM audit_chain WHERE kind = @kind").With("@kind", kind));
+        await using var command = connection.Command(transaction, "SELECT record_id FROM audit_chain WHERE kind = @kind").With("@kind", kind).Unhurried();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -98,7 +98,7 @@ public sealed partial class SqlGuardLedger
         var key = $"platform_id, {report.IdColumn}";
         var sql = $"SELECT patient_key, {report.ColumnList} FROM {report.Table} " +
             (last is null ? string.Empty : $"WHERE ({key}) > (@after_platform_id, @after_id) ") + $"ORDER BY {key} LIMIT @page_rows";
-        await using var command = Unhurried(connection.Command(transaction, sql)).With("@page_rows", (long)UpgradeRowsPerPage);
+        await using var command = connection.Command(transaction, sql).Unhurried().With("@page_rows", (long)UpgradeRowsPerPage);
         if (last is { } after)
         {
             command.With("@after_platform_id", after.PlatformId).With("@after_id", after.Id);
@@ -139,7 +139,7 @@ public sealed partial class SqlGuardLedger
 
         if (dialect.ArrayRowsSql(UpgradeLinkParameters) is { } arrayRows)
         {
-            await using var command = Unhurried(connection.CreateCommand());
+            await using var command = connection.CreateCommand().Unhurried();
             command.Transaction = transaction;
             command.CommandText = insert + "SELECT link.chain, link.seq, @link_kind, link.record_id, link.content_hash, link.prev_hash, link.hash, @link_recorded_at " +
                 $"FROM {arrayRows} AS link (chain, seq, record_id, content_hash, prev_hash, hash)";
@@ -160,7 +160,7 @@ public sealed partial class SqlGuardLedger
             return;
         }
 
-        await using var one = Unhurried(connection.CreateCommand());
+        await using var one = connection.CreateCommand().Unhurried();
         one.Transaction = transaction;
         one.CommandText = insert + "VALUES (@chain, @seq, @link_kind, @record_id, @content_hash, @prev_hash, @hash, @link_recorded_at)";
         one.With("@link_kind", kind).With("@link_recorded_at", recordedAt);
@@ -173,12 +173,5 @@ public sealed partial class SqlGuardLedger
             (parameters[3].Value, parameters[4].Value, parameters[5].Value) = (link.ContentHash, link.PrevHash, link.Hash);
             await one.ExecuteNonQueryAsync(cancellationToken);
         }
-    }
-
-    // A migration's statements may run far longer than any check's may.
-    private static DbCommand Unhurried(DbCommand command)
-    {
-        command.CommandTimeout = 0;
-        return command;
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
             // own, so that no cached command of the same text keeps the unlimited timeout.
             if (dialect.PatientLockSql is { } schemaLock)
             {
-                await using var wait = Unhurried(connection.CreateCommand());
+                await using var wait = connection.CreateCommand().Unhurried();
                 wait.Transaction = transaction;
                 wait.CommandText = schemaLock;
                 await wait.With("@patient_lock", dialect.PatientLockKey(SchemaLockKey)).ExecuteNonQueryAsync(cancellationToken);
@@ -66,7 +66,7 @@ public sealed partial class SqlGuardLedger(ILedgerDialect dialect, IHistoryCache
                 // A migration that copies a table may run far longer than any check may: no command timeout.
                 if (dialect.Migrations[next].Length > 0)
                 {
-                    await Unhurried(connection.Command(transaction, dialect.Migrations[next])).ExecuteNonQueryAsync(cancellationToken);
+                    await connection.Command(transaction, dialect.Migrations[next]).Unhurried().ExecuteNonQueryAsync(cancellationToken);
                 }
 
                 if (next + 1 == ReportsChainedFromVersion)
