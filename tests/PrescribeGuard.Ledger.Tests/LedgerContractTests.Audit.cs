@@ -298,6 +298,25 @@ public abstract partial class LedgerContractTests
     }
 
     [Fact]
+    public async Task A_walk_reads_its_links_a_page_at_a_time_and_stops_reading_at_the_first_break()
+    {
+        // Nine links, two a page: five pages for a whole walk, one when the first link walked is broken. A walk
+        // that read every link before checking the first (all of them in memory) would read five either way.
+        var (ledger, dialect, _) = await AuditedLedgerAsync();
+        var intact = await ledger.VerifyAuditAsync(CancellationToken.None);
+        var wholeWalk = ledger.AuditLinkPagesRead;
+        var first = await ScalarTextAsync(dialect, "SELECT record_id FROM audit_chain ORDER BY chain, seq LIMIT 1");
+        await ExecuteAsync(dialect, $"UPDATE decisions SET policy_version = 'sha256:forged' WHERE decision_id = '{first}'");
+
+        var broken = await ledger.VerifyAuditAsync(CancellationToken.None);
+
+        Assert.True(intact.IsIntact, intact.FirstBreak?.ToString());
+        Assert.Equal(5, wholeWalk);
+        Assert.Equal((first, 0L), (broken.FirstBreak!.RecordId, broken.LinksVerified));
+        Assert.Equal(1, ledger.AuditLinkPagesRead - wholeWalk);
+    }
+
+    [Fact]
     public async Task Of_two_links_with_chain_numbers_out_of_range_the_first_in_walk_order_is_named()
     {
         // The first decision's link (link 1 of its patient's chain) to the lower of two out-of-range chains, and

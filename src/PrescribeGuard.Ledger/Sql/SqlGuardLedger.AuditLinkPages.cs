@@ -25,6 +25,11 @@ public sealed partial class SqlGuardLedger
         // ranges are read from the primary key.
         "SELECT seq, kind, record_id FROM audit_chain WHERE CAST(chain AS BIGINT) < -2147483648 OR CAST(chain AS BIGINT) > 2147483647 ORDER BY chain, seq LIMIT 1";
 
+    private long _auditLinkPagesRead;
+
+    /// <summary>Pages of links read by this ledger's verifications so far: a walk that stops at a break reads no further.</summary>
+    internal long AuditLinkPagesRead => Interlocked.Read(ref _auditLinkPagesRead);
+
     /// <summary>Links the walk takes at a time; small in tests, so that pages follow one another there too.</summary>
     internal int AuditLinksPerPage
     {
@@ -58,6 +63,7 @@ public sealed partial class SqlGuardLedger
                 page.Add(LinkAt(reader));
                 if (page.Count == rows)
                 {
+                    Interlocked.Increment(ref _auditLinkPagesRead);
                     yield return page;
                     page = new List<AuditLinkRow>(rows);
                 }
@@ -65,6 +71,7 @@ public sealed partial class SqlGuardLedger
 
             if (page.Count > 0)
             {
+                Interlocked.Increment(ref _auditLinkPagesRead);
                 yield return page;
             }
 
@@ -94,6 +101,7 @@ public sealed partial class SqlGuardLedger
 
             if (page.Count > 0)
             {
+                Interlocked.Increment(ref _auditLinkPagesRead);
                 yield return page;
             }
 
