@@ -57,19 +57,7 @@ public sealed partial class SqlGuardLedger
         {
             await using var command = connection.Command(transaction, inWalkOrder).Unhurried();
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            var page = new List<AuditLinkRow>(rows);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                page.Add(LinkAt(reader));
-                if (page.Count == rows)
-                {
-                    Interlocked.Increment(ref _auditLinkPagesRead);
-                    yield return page;
-                    page = new List<AuditLinkRow>(rows);
-                }
-            }
-
-            if (page.Count > 0)
+            for (var page = await PageOfAsync(reader, rows, cancellationToken); page.Count > 0; page = await PageOfAsync(reader, rows, cancellationToken))
             {
                 Interlocked.Increment(ref _auditLinkPagesRead);
                 yield return page;
@@ -89,14 +77,11 @@ public sealed partial class SqlGuardLedger
 
         while (true)
         {
-            var page = new List<AuditLinkRow>(rows);
+            List<AuditLinkRow> page;
             await using (var command = connection.Command(transaction, $"FETCH FORWARD {rows} FROM {AuditLinkCursor}").Unhurried())
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    page.Add(LinkAt(reader));
-                }
+                page = await PageOfAsync(reader, rows, cancellationToken);
             }
 
             if (page.Count > 0)
@@ -112,6 +97,18 @@ public sealed partial class SqlGuardLedger
                 yield break;
             }
         }
+    }
+
+    /// <summary>The reader's next links, at most <paramref name="rows"/>; none once it is through.</summary>
+    private static async Task<List<AuditLinkRow>> PageOfAsync(DbDataReader reader, int rows, CancellationToken cancellationToken)
+    {
+        var page = new List<AuditLinkRow>(rows);
+        while (page.Count < rows && await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(LinkAt(reader));
+        }
+
+        return page;
     }
 
     private static AuditLinkRow LinkAt(DbDataReader reader) =>
